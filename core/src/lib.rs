@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+pub mod alg;
+pub mod encoding;
+pub mod json;
+pub mod key;
