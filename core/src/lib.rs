@@ -5,3 +5,4 @@ pub mod alg;
 pub mod encoding;
 pub mod json;
 pub mod key;
+pub mod time;
