@@ -3,6 +3,7 @@
 
 pub mod alg;
 pub mod encoding;
+pub mod jose;
 pub mod json;
 pub mod key;
 pub mod time;

@@ -36,6 +36,9 @@ pub struct Jwk {
     /// Intended use (`sig`).
     #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
     pub use_: Option<String>,
+    /// Permitted operations (`verify`, `sign`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_ops: Option<Vec<String>>,
 }
 
 impl Jwk {
@@ -106,6 +109,16 @@ impl Jwk {
             kid: s("kid")?,
             alg: s("alg")?,
             use_: s("use")?,
+            key_ops: match m.get("key_ops") {
+                None => None,
+                Some(Value::Array(ops)) => Some(
+                    ops.iter()
+                        .map(|o| o.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or(KeyError::InvalidJwk("key_ops entries must be strings"))?,
+                ),
+                Some(_) => return Err(KeyError::InvalidJwk("key_ops must be an array")),
+            },
         })
     }
 

@@ -233,6 +233,27 @@ impl PublicKey {
             return Err(KeyError::InvalidJwk("a public JWK must not carry \"d\""));
         }
         let (kt, bytes) = jwk.public_parts()?;
+        if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+            return Err(KeyError::InvalidJwk("the key's \"use\" is not \"sig\""));
+        }
+        if jwk
+            .key_ops
+            .as_ref()
+            .is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
+        {
+            return Err(KeyError::InvalidJwk(
+                "the key's \"key_ops\" do not include \"verify\"",
+            ));
+        }
+        if jwk
+            .alg
+            .as_deref()
+            .is_some_and(|a| Algorithm::from_jose_name(a) != Ok(kt.algorithm()))
+        {
+            return Err(KeyError::InvalidJwk(
+                "the key's \"alg\" does not fit its curve",
+            ));
+        }
         Self::from_bytes(kt, &bytes)
     }
 
