@@ -6,4 +6,5 @@ pub mod encoding;
 pub mod jose;
 pub mod json;
 pub mod key;
+pub mod sdjwt;
 pub mod time;
