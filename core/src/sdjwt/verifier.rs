@@ -92,6 +92,13 @@ impl<'a> UnverifiedSdJwt<'a> {
         kb_policy: &HeaderPolicy<'_>,
         kb: &KeyBindingCheck<'_>,
     ) -> Result<VerifiedSdJwt, SdJwtError> {
+        self.verify_issuer(issuer_key)?.bind(kb_policy, kb)
+    }
+
+    /// Checks the issuer signature under `issuer_key` and processes the
+    /// disclosures (RFC 9901 §7.1); key binding is checked next, by
+    /// [`IssuerVerifiedSdJwt::bind`].
+    pub fn verify_issuer(self, issuer_key: &PublicKey) -> Result<IssuerVerifiedSdJwt<'a>, SdJwtError> {
         let jws = self.jws.verify(issuer_key).map_err(SdJwtError::Jws)?;
         let mut payload = jws.payload;
         match payload.get("_sd_alg") {
@@ -133,27 +140,56 @@ impl<'a> UnverifiedSdJwt<'a> {
 
         // A cnf key Stele cannot use (RSA, say) only matters if key binding is checked.
         let holder_key = payload.get("cnf").and_then(|cnf| cnf_key(cnf).ok());
-        let key_binding = match self.parts.kb_jwt {
+        Ok(IssuerVerifiedSdJwt {
+            verified: VerifiedSdJwt {
+                header: jws.header,
+                claims: payload,
+                disclosed,
+                holder_key,
+                key_binding: None,
+            },
+            kb_jwt: self.parts.kb_jwt,
+            hashed_part: self.parts.hashed_part,
+        })
+    }
+}
+
+/// An SD-JWT whose issuer signature and disclosures verified; key binding
+/// not yet checked.
+#[derive(Debug, Clone)]
+pub struct IssuerVerifiedSdJwt<'a> {
+    verified: VerifiedSdJwt,
+    kb_jwt: Option<&'a str>,
+    hashed_part: &'a str,
+}
+
+impl IssuerVerifiedSdJwt<'_> {
+    /// The claims, before key binding is checked.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.verified.claims
+    }
+
+    /// Whether a key-binding JWT is attached.
+    pub fn has_key_binding(&self) -> bool {
+        self.kb_jwt.is_some()
+    }
+
+    /// Checks key binding (RFC 9901 §7.3) as `kb` requires.
+    pub fn bind(
+        self,
+        kb_policy: &HeaderPolicy<'_>,
+        kb: &KeyBindingCheck<'_>,
+    ) -> Result<VerifiedSdJwt, SdJwtError> {
+        let mut verified = self.verified;
+        verified.key_binding = match self.kb_jwt {
             None if kb.required => return Err(SdJwtError::KeyBindingMissing),
             None => None,
             Some(kb_jwt) => {
-                let key = holder_key.as_ref().ok_or(SdJwtError::NoHolderKey)?;
-                Some(check_kb(
-                    kb_jwt,
-                    key,
-                    self.parts.hashed_part,
-                    kb_policy,
-                    kb,
-                )?)
+                let key = verified.holder_key.as_ref().ok_or(SdJwtError::NoHolderKey)?;
+                Some(check_kb(kb_jwt, key, self.hashed_part, kb_policy, kb)?)
             }
         };
-        Ok(VerifiedSdJwt {
-            header: jws.header,
-            claims: payload,
-            disclosed,
-            holder_key,
-            key_binding,
-        })
+        Ok(verified)
     }
 }
 
