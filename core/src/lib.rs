@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod alg;
+pub mod did;
 pub mod encoding;
 pub mod json;
 pub mod key;
