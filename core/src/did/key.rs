@@ -125,7 +125,13 @@ fn decode_did_key(did: &Did) -> Result<MulticodecKey, DidError> {
 /// varints, other multibase encodings and unsupported key types.
 pub fn public_key_from_did_key(did: &Did) -> Result<PublicKey, DidError> {
     match decode_did_key(did)? {
-        MulticodecKey::Signing(k) => Ok(k),
+        // Base58btc has one encoding per byte string, and the key checks
+        // above accept only canonical key bytes, so the DID round-trips;
+        // checked anyway because two DIDs for one key would break equality.
+        MulticodecKey::Signing(k) if did_key_from_public(&k) == *did => Ok(k),
+        MulticodecKey::Signing(_) => Err(DidError::InvalidDid(
+            "did:key is not the canonical encoding of its key".to_owned(),
+        )),
         MulticodecKey::X25519(_) => Err(DidError::InvalidDid(
             "did:key holds an X25519 key-agreement key, not a signing key".to_owned(),
         )),

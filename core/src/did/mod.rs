@@ -7,6 +7,21 @@
 //!
 //! Resolution is synchronous on purpose: core has no async runtime. Resolvers
 //! that need the network block; async hosts call them on a blocking thread.
+//!
+//! ```
+//! use stele_core::did::{Did, DidResolver, MethodResolver, Relationship, ResolutionOptions};
+//!
+//! let resolver = MethodResolver::default(); // did:key; register did:web, did:ethr with `with`
+//! let did = Did::parse("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")?;
+//! let resolution = resolver.resolve(&did, &ResolutionOptions::default())?;
+//! let method = resolution
+//!     .document
+//!     .find_method(&stele_core::did::did_key_method_id(&did), Relationship::AssertionMethod)
+//!     .expect("a did:key lists its key under assertionMethod");
+//! let key = method.public_key()?;
+//! assert_eq!(key, stele_core::did::public_key_from_did_key(&did)?);
+//! # Ok::<(), stele_core::did::DidError>(())
+//! ```
 
 pub mod key;
 pub mod resolver;
@@ -538,7 +553,30 @@ impl DidDocument {
             .map_err(|e| DidError::InvalidDocument(format!("not a DID document: {e}")))?;
         Did::parse(&doc.id)
             .map_err(|_| DidError::InvalidDocument("the document's id is not a DID".to_owned()))?;
+        doc.check_unique_method_ids()?;
         Ok(doc)
+    }
+
+    /// Refuses two methods (listed or embedded) with the same absolute id:
+    /// a reference to such an id would be ambiguous.
+    fn check_unique_method_ids(&self) -> Result<(), DidError> {
+        let embedded = Relationship::ALL
+            .into_iter()
+            .flat_map(|rel| self.relationship(rel))
+            .filter_map(|r| match r {
+                MethodRef::Embedded(vm) => Some(vm),
+                MethodRef::Reference(_) => None,
+            });
+        let mut seen = std::collections::HashSet::new();
+        for vm in self.verification_method.iter().chain(embedded) {
+            if !seen.insert(self.absolute_id(&vm.id)) {
+                return Err(DidError::InvalidDocument(format!(
+                    "verification method id {:?} is used twice",
+                    vm.id
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The entries listed under `rel`.

@@ -761,6 +761,28 @@ fn document_parsing_is_strict() {
         DidDocument::from_json(br#"{"id": "did:example:1"}"#, small),
         Err(DidError::TooLarge)
     );
+    // Two methods with one id (relative and absolute spelling, or listed and embedded).
+    let twice = json!({
+        "id": "did:example:1",
+        "verificationMethod": [
+            {"id": "#k", "type": "Multikey", "controller": "did:example:1", "publicKeyMultibase": "z1"},
+            {"id": "did:example:1#k", "type": "Multikey", "controller": "did:example:1", "publicKeyMultibase": "z2"}
+        ]
+    });
+    assert!(matches!(
+        DidDocument::from_json(twice.to_string().as_bytes(), limits),
+        Err(DidError::InvalidDocument(m)) if m.contains("twice")
+    ));
+    let twice = json!({
+        "id": "did:example:1",
+        "verificationMethod": [
+            {"id": "#k", "type": "Multikey", "controller": "did:example:1", "publicKeyMultibase": "z1"}
+        ],
+        "assertionMethod": [
+            {"id": "#k", "type": "Multikey", "controller": "did:example:1", "publicKeyMultibase": "z2"}
+        ]
+    });
+    assert!(DidDocument::from_json(twice.to_string().as_bytes(), limits).is_err());
     let minimal = DidDocument::from_json(br#"{"id": "did:example:1"}"#, limits).unwrap();
     assert_eq!(
         serde_json::to_value(&minimal).unwrap(),
