@@ -10,3 +10,4 @@ pub mod json;
 pub mod key;
 pub mod sdjwt;
 pub mod time;
+pub mod verify;

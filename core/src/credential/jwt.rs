@@ -15,7 +15,11 @@ pub const ACCEPTED_TYP: &[Option<&str>] = &[Some(typ::VC_JWT), Some(typ::JWT), N
 
 /// Secures `credential` as a `vc+jwt` compact JWS signed by `signer`, with
 /// `kid` naming the verification method (a DID URL).
-pub fn issue(signer: &dyn Signer, kid: &str, credential: &Map<String, Value>) -> Result<String, JoseError> {
+pub fn issue(
+    signer: &dyn Signer,
+    kid: &str,
+    credential: &Map<String, Value>,
+) -> Result<String, JoseError> {
     let mut extra = Map::new();
     extra.insert("cty".into(), Value::String("vc".into()));
     sign_compact(signer, Some(typ::VC_JWT), Some(kid), extra, credential)
@@ -54,7 +58,9 @@ pub fn credential_from_payload(payload: Map<String, Value>) -> Result<Credential
     if let Some(exp) = time("exp")? {
         doc.insert("expirationDate".into(), Value::String(exp));
     }
-    if let (Some(Value::String(sub)), Some(Value::Object(s))) = (payload.get("sub"), doc.get_mut("credentialSubject")) {
+    if let (Some(Value::String(sub)), Some(Value::Object(s))) =
+        (payload.get("sub"), doc.get_mut("credentialSubject"))
+    {
         s.entry("id").or_insert_with(|| Value::String(sub.clone()));
     }
     Credential::from_document(doc)

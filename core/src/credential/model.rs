@@ -138,7 +138,10 @@ impl Credential {
     }
 }
 
-fn date(doc: &Map<String, Value>, name: &'static str) -> Result<Option<Timestamp>, CredentialError> {
+fn date(
+    doc: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<Timestamp>, CredentialError> {
     match doc.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Timestamp::parse_rfc3339(s)
@@ -200,11 +203,23 @@ mod tests {
         });
         assert!(Credential::from_document(doc(base.clone())).is_ok());
         for (k, v, e) in [
-            ("@context", json!(["https://example.com"]), CredentialError::Context),
+            (
+                "@context",
+                json!(["https://example.com"]),
+                CredentialError::Context,
+            ),
             ("type", json!(["Other"]), CredentialError::Type),
             ("issuer", json!(5), CredentialError::Issuer),
-            ("credentialSubject", json!([{}, {}]), CredentialError::Subject),
-            ("validFrom", json!("tomorrow"), CredentialError::Date("validFrom")),
+            (
+                "credentialSubject",
+                json!([{}, {}]),
+                CredentialError::Subject,
+            ),
+            (
+                "validFrom",
+                json!("tomorrow"),
+                CredentialError::Date("validFrom"),
+            ),
         ] {
             let mut d = doc(base.clone());
             d.insert(k.into(), v);

@@ -98,7 +98,10 @@ impl<'a> UnverifiedSdJwt<'a> {
     /// Checks the issuer signature under `issuer_key` and processes the
     /// disclosures (RFC 9901 §7.1); key binding is checked next, by
     /// [`IssuerVerifiedSdJwt::bind`].
-    pub fn verify_issuer(self, issuer_key: &PublicKey) -> Result<IssuerVerifiedSdJwt<'a>, SdJwtError> {
+    pub fn verify_issuer(
+        self,
+        issuer_key: &PublicKey,
+    ) -> Result<IssuerVerifiedSdJwt<'a>, SdJwtError> {
         let jws = self.jws.verify(issuer_key).map_err(SdJwtError::Jws)?;
         let mut payload = jws.payload;
         match payload.get("_sd_alg") {
@@ -174,6 +177,11 @@ impl IssuerVerifiedSdJwt<'_> {
         self.kb_jwt.is_some()
     }
 
+    /// Names of the top-level claims that came from disclosures.
+    pub fn disclosed(&self) -> &[String] {
+        &self.verified.disclosed
+    }
+
     /// Checks key binding (RFC 9901 §7.3) as `kb` requires.
     pub fn bind(
         self,
@@ -185,7 +193,10 @@ impl IssuerVerifiedSdJwt<'_> {
             None if kb.required => return Err(SdJwtError::KeyBindingMissing),
             None => None,
             Some(kb_jwt) => {
-                let key = verified.holder_key.as_ref().ok_or(SdJwtError::NoHolderKey)?;
+                let key = verified
+                    .holder_key
+                    .as_ref()
+                    .ok_or(SdJwtError::NoHolderKey)?;
                 Some(check_kb(kb_jwt, key, self.hashed_part, kb_policy, kb)?)
             }
         };

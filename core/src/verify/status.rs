@@ -38,5 +38,10 @@ pub enum StatusError {
 /// Checks one status entry (`credentialStatus` of a VC, `status` of an SD-JWT VC).
 pub trait StatusChecker: Send + Sync {
     /// The status of the credential issued by `issuer` with this `entry`, as of `now`.
-    fn check(&self, issuer: &str, entry: &Value, now: Timestamp) -> Result<StatusOutcome, StatusError>;
+    fn check(
+        &self,
+        issuer: &str,
+        entry: &Value,
+        now: Timestamp,
+    ) -> Result<StatusOutcome, StatusError>;
 }

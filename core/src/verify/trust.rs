@@ -12,7 +12,12 @@ use crate::time::Timestamp;
 /// Answers "may this issuer issue this credential type at this time?".
 pub trait TrustSource: Send + Sync {
     /// Whether `issuer` was accredited for `credential_type` at `at`.
-    fn is_accredited(&self, issuer: &str, credential_type: &str, at: Timestamp) -> Result<bool, TrustError>;
+    fn is_accredited(
+        &self,
+        issuer: &str,
+        credential_type: &str,
+        at: Timestamp,
+    ) -> Result<bool, TrustError>;
 }
 
 /// Why trust could not be decided or loaded.
@@ -53,8 +58,14 @@ impl TrustList {
 
     /// Reads `{"issuers": [{"did": …, "types": […]}]}`, checked against the trust schema.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TrustError> {
-        let v = json::parse(bytes, JsonLimits { max_bytes: 4 << 20, max_depth: 8 })
-            .map_err(|e| TrustError::Invalid(e.to_string()))?;
+        let v = json::parse(
+            bytes,
+            JsonLimits {
+                max_bytes: 4 << 20,
+                max_depth: 8,
+            },
+        )
+        .map_err(|e| TrustError::Invalid(e.to_string()))?;
         trust_file_schema()
             .validate(&v)
             .map_err(|e| TrustError::Invalid(e.to_string()))?;
@@ -66,7 +77,10 @@ impl TrustList {
                         did: i["did"].as_str().unwrap_or_default().to_owned(),
                         name: i.get("name").and_then(Value::as_str).map(str::to_owned),
                         types: i.get("types").and_then(Value::as_array).map(|t| {
-                            t.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+                            t.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
                         }),
                     })
                     .collect()
@@ -88,7 +102,12 @@ impl TrustList {
 }
 
 impl TrustSource for TrustList {
-    fn is_accredited(&self, issuer: &str, credential_type: &str, _at: Timestamp) -> Result<bool, TrustError> {
+    fn is_accredited(
+        &self,
+        issuer: &str,
+        credential_type: &str,
+        _at: Timestamp,
+    ) -> Result<bool, TrustError> {
         Ok(self.issuers.iter().any(|i| {
             i.did == issuer
                 && i.types
@@ -109,10 +128,22 @@ mod tests {
         )
         .unwrap();
         let now = Timestamp::from_unix(0);
-        assert!(t.is_accredited("did:key:z6Mk1", "ResidencePermitCredential", now).unwrap());
-        assert!(!t.is_accredited("did:key:z6Mk1", "NationalIdCredential", now).unwrap());
-        assert!(t.is_accredited("did:key:z6Mk2", "NationalIdCredential", now).unwrap());
-        assert!(!t.is_accredited("did:key:z6Mk3", "NationalIdCredential", now).unwrap());
+        assert!(
+            t.is_accredited("did:key:z6Mk1", "ResidencePermitCredential", now)
+                .unwrap()
+        );
+        assert!(
+            !t.is_accredited("did:key:z6Mk1", "NationalIdCredential", now)
+                .unwrap()
+        );
+        assert!(
+            t.is_accredited("did:key:z6Mk2", "NationalIdCredential", now)
+                .unwrap()
+        );
+        assert!(
+            !t.is_accredited("did:key:z6Mk3", "NationalIdCredential", now)
+                .unwrap()
+        );
         assert!(TrustList::from_json(br#"{"issuers":[{"types":[]}]}"#).is_err());
         assert!(TrustList::from_json(br#"{"issuers":[],"issuers":[]}"#).is_err());
         assert!(TrustList::from_json(b"not json").is_err());

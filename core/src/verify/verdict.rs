@@ -98,25 +98,51 @@ impl ReasonCode {
     pub fn plain_words(self) -> &'static str {
         match self {
             ReasonCode::Malformed => "The code could not be read as a credential.",
-            ReasonCode::UnsupportedAlgorithm => "The credential is signed with a method this counter does not accept.",
-            ReasonCode::BadSignature => "The issuer's signature is not valid: the credential was altered or forged.",
+            ReasonCode::UnsupportedAlgorithm => {
+                "The credential is signed with a method this counter does not accept."
+            }
+            ReasonCode::BadSignature => {
+                "The issuer's signature is not valid: the credential was altered or forged."
+            }
             ReasonCode::InvalidKey => "The signing key is not usable for credentials.",
-            ReasonCode::UntrustedIssuer => "The issuer is not trusted to issue this kind of credential.",
-            ReasonCode::ClaimMismatch => "The credential's contents are inconsistent or not what this counter needs.",
+            ReasonCode::UntrustedIssuer => {
+                "The issuer is not trusted to issue this kind of credential."
+            }
+            ReasonCode::ClaimMismatch => {
+                "The credential's contents are inconsistent or not what this counter needs."
+            }
             ReasonCode::Expired => "The credential has expired.",
             ReasonCode::NotYetValid => "The credential is not valid yet.",
             ReasonCode::WrongAudience => "The credential was shown to another counter.",
-            ReasonCode::WrongNonce => "The credential was not shown for this counter's current request.",
+            ReasonCode::WrongNonce => {
+                "The credential was not shown for this counter's current request."
+            }
             ReasonCode::Replay => "This presentation was already used once; ask for a new one.",
-            ReasonCode::HolderBinding => "It could not be confirmed that the person showing the credential holds it.",
-            ReasonCode::DisclosureError => "The disclosed details do not match what the issuer signed.",
-            ReasonCode::KeyBindingError => "The holder's confirmation of the presentation is not valid.",
+            ReasonCode::HolderBinding => {
+                "It could not be confirmed that the person showing the credential holds it."
+            }
+            ReasonCode::DisclosureError => {
+                "The disclosed details do not match what the issuer signed."
+            }
+            ReasonCode::KeyBindingError => {
+                "The holder's confirmation of the presentation is not valid."
+            }
             ReasonCode::ProofError => "The credential's proof is not valid.",
-            ReasonCode::ContextNotAllowed => "The credential refers to a vocabulary this counter does not accept.",
-            ReasonCode::DidInvalid => "The issuer's identifier could not be resolved to a valid key.",
-            ReasonCode::ResolutionForbidden => "Looking up the issuer was not permitted by this service's policy.",
-            ReasonCode::StatusRetrievalError => "The credential's revocation status could not be retrieved.",
-            ReasonCode::StatusVerificationError => "The revocation list could not be authenticated.",
+            ReasonCode::ContextNotAllowed => {
+                "The credential refers to a vocabulary this counter does not accept."
+            }
+            ReasonCode::DidInvalid => {
+                "The issuer's identifier could not be resolved to a valid key."
+            }
+            ReasonCode::ResolutionForbidden => {
+                "Looking up the issuer was not permitted by this service's policy."
+            }
+            ReasonCode::StatusRetrievalError => {
+                "The credential's revocation status could not be retrieved."
+            }
+            ReasonCode::StatusVerificationError => {
+                "The revocation list could not be authenticated."
+            }
             ReasonCode::StatusRangeError => "The credential's revocation entry is out of range.",
             ReasonCode::Revoked => "The issuer has revoked the credential.",
             ReasonCode::Suspended => "The issuer has suspended the credential.",

@@ -1,0 +1,733 @@
+//! The steps of [`super::Verifier::verify`], each a function whose typed
+//! result feeds the next.
+
+use serde_json::{Map, Value};
+
+use super::verdict::{
+    Check, CheckName, Format, HolderBindingStatus, Outcome, Reason, ReasonCode, Verdict,
+};
+use super::{NonceState, StatusError, StatusOutcome, Verifier, VerifyError, VerifyOptions};
+use crate::credential::jwt::{ACCEPTED_TYP, credential_from_payload};
+use crate::credential::schema::{CredentialType, credential_type};
+use crate::did::key::public_key_from_did_key;
+use crate::did::{Did, DidError, DidUrl, Relationship, ResolutionOptions};
+use crate::jose::{HeaderPolicy, JoseError, UnverifiedJws, typ};
+use crate::json::JsonError;
+use crate::key::{PublicKey, SignatureError};
+use crate::sdjwt::SdJwtError;
+use crate::sdjwt::verifier::{IssuerVerifiedSdJwt, KeyBindingCheck, UnverifiedSdJwt};
+use crate::time::Timestamp;
+
+/// SD-JWT VC claims that describe the token, not the subject; never
+/// selectively disclosable, never shown as subject claims.
+const SD_JWT_VC_REGISTERED: [&str; 9] = [
+    "iss", "iat", "nbf", "exp", "cnf", "vct", "status", "sub", "jti",
+];
+const NOT_DISCLOSABLE: [&str; 6] = ["iss", "nbf", "exp", "cnf", "vct", "status"];
+
+/// Collects checks and reasons as the steps run.
+struct Record {
+    checks: Vec<Check>,
+    reasons: Vec<Reason>,
+}
+
+impl Record {
+    fn pass(&mut self, name: CheckName) {
+        self.checks.push(Check {
+            name,
+            outcome: Outcome::Passed,
+            reason: None,
+        });
+    }
+    fn not_applicable(&mut self, name: CheckName) {
+        self.checks.push(Check {
+            name,
+            outcome: Outcome::NotApplicable,
+            reason: None,
+        });
+    }
+    fn fail(&mut self, name: CheckName, reason: Reason) {
+        self.checks.push(Check {
+            name,
+            outcome: Outcome::Failed,
+            reason: Some(reason.code),
+        });
+        self.reasons.push(reason);
+    }
+    fn outcome(&mut self, name: CheckName, result: Result<(), Reason>) {
+        match result {
+            Ok(()) => self.pass(name),
+            Err(r) => self.fail(name, r),
+        }
+    }
+    /// Ends the verification early: `name` failed, every later step is skipped.
+    fn stop(
+        mut self,
+        name: CheckName,
+        reason: Reason,
+        format: Option<Format>,
+        issuer: Option<String>,
+    ) -> Verdict {
+        self.fail(name, reason);
+        for later in ORDER.iter().skip_while(|n| **n != name).skip(1) {
+            self.checks.push(Check {
+                name: *later,
+                outcome: Outcome::Skipped,
+                reason: None,
+            });
+        }
+        Verdict {
+            verified: false,
+            format,
+            issuer,
+            types: Vec::new(),
+            claims: Map::new(),
+            valid_from: None,
+            valid_until: None,
+            holder_binding: HolderBindingStatus::NotChecked,
+            checks: self.checks,
+            reasons: self.reasons,
+        }
+    }
+}
+
+const ORDER: [CheckName; 9] = [
+    CheckName::Parse,
+    CheckName::ResolveIssuer,
+    CheckName::Proof,
+    CheckName::Claims,
+    CheckName::Validity,
+    CheckName::Trust,
+    CheckName::Status,
+    CheckName::HolderBinding,
+    CheckName::Policy,
+];
+
+pub(super) fn run(
+    v: &Verifier,
+    input: &str,
+    o: &VerifyOptions<'_>,
+) -> Result<Verdict, VerifyError> {
+    let mut rec = Record {
+        checks: Vec::with_capacity(ORDER.len()),
+        reasons: Vec::new(),
+    };
+    let parsed = match parse(input, o) {
+        Ok(p) => p,
+        Err(r) => return Ok(rec.stop(CheckName::Parse, r, None, None)),
+    };
+    rec.pass(CheckName::Parse);
+    let format = Some(parsed.format());
+
+    let issuer = match resolve_issuer(v, &parsed)? {
+        Ok(i) => i,
+        Err(r) => return Ok(rec.stop(CheckName::ResolveIssuer, r, format, None)),
+    };
+    rec.pass(CheckName::ResolveIssuer);
+    let issuer_id = Some(issuer.did.as_str().to_owned());
+
+    let proven = match check_proof(parsed, &issuer) {
+        Ok(p) => p,
+        Err(r) => return Ok(rec.stop(CheckName::Proof, r, format, issuer_id)),
+    };
+    rec.pass(CheckName::Proof);
+
+    // From here on the credential is authentic: every remaining check runs
+    // and every failure is reported.
+    let view = &proven.view;
+    let ctype = credential_type(&view.primary_type);
+    match check_claims(view, ctype, o) {
+        None => rec.not_applicable(CheckName::Claims),
+        Some(r) => rec.outcome(CheckName::Claims, r),
+    }
+    rec.outcome(CheckName::Validity, check_validity(view, o));
+    rec.outcome(CheckName::Trust, check_trust(view, o, &issuer.did)?);
+    match check_status(v, view, o, &issuer.did)? {
+        None => rec.not_applicable(CheckName::Status),
+        Some(r) => rec.outcome(CheckName::Status, r),
+    }
+    let (binding, result) = check_holder_binding(v, proven.sd, o)?;
+    match result {
+        None => rec.not_applicable(CheckName::HolderBinding),
+        Some(r) => rec.outcome(CheckName::HolderBinding, r),
+    }
+    match check_policy(view, o) {
+        None => rec.not_applicable(CheckName::Policy),
+        Some(r) => rec.outcome(CheckName::Policy, r),
+    }
+
+    let verified = rec.reasons.is_empty();
+    let view = proven.view;
+    Ok(Verdict {
+        verified,
+        format,
+        issuer: issuer_id,
+        types: view.types,
+        claims: if verified { view.claims } else { Map::new() },
+        valid_from: view.valid_from.map(Timestamp::to_rfc3339),
+        valid_until: view.valid_until.map(Timestamp::to_rfc3339),
+        holder_binding: binding,
+        checks: rec.checks,
+        reasons: rec.reasons,
+    })
+}
+
+// ---- parse -------------------------------------------------------------
+
+enum Parsed<'a> {
+    Jwt(UnverifiedJws<'a>),
+    SdJwt(UnverifiedSdJwt<'a>),
+}
+
+impl Parsed<'_> {
+    fn format(&self) -> Format {
+        match self {
+            Parsed::Jwt(_) => Format::VcJwt,
+            Parsed::SdJwt(_) => Format::DcSdJwt,
+        }
+    }
+    fn jws(&self) -> &UnverifiedJws<'_> {
+        match self {
+            Parsed::Jwt(j) => j,
+            Parsed::SdJwt(s) => s.issuer_jws(),
+        }
+    }
+}
+
+fn parse<'a>(input: &'a str, o: &VerifyOptions<'_>) -> Result<Parsed<'a>, Reason> {
+    if input.len() > o.limits.max_input_bytes {
+        return Err(Reason::new(ReasonCode::ResourceLimit, "input too large"));
+    }
+    let input = input.trim();
+    if input.contains('~') {
+        let policy = HeaderPolicy {
+            algorithms: o.algorithms,
+            typ: &[Some(typ::DC_SD_JWT), Some(typ::VC_SD_JWT)],
+            understood_crit: &[],
+            limits: o.limits.jws,
+        };
+        UnverifiedSdJwt::decode(input, &policy, o.limits.sd_jwt)
+            .map(Parsed::SdJwt)
+            .map_err(sd_jwt_reason)
+    } else if input.bytes().filter(|b| *b == b'.').count() == 2 {
+        let policy = HeaderPolicy {
+            algorithms: o.algorithms,
+            typ: ACCEPTED_TYP,
+            understood_crit: &[],
+            limits: o.limits.jws,
+        };
+        UnverifiedJws::decode(input, &policy)
+            .map(Parsed::Jwt)
+            .map_err(jose_reason)
+    } else {
+        Err(Reason::new(
+            ReasonCode::Malformed,
+            "neither a JWT nor an SD-JWT",
+        ))
+    }
+}
+
+fn jose_reason(e: JoseError) -> Reason {
+    let code = match &e {
+        JoseError::Algorithm(_) => ReasonCode::UnsupportedAlgorithm,
+        JoseError::TooLarge(_)
+        | JoseError::Json(JsonError::TooLarge { .. } | JsonError::TooDeep { .. }) => {
+            ReasonCode::ResourceLimit
+        }
+        JoseError::Signature(SignatureError::AlgorithmMismatch { .. }) => ReasonCode::InvalidKey,
+        JoseError::Signature(_) => ReasonCode::BadSignature,
+        _ => ReasonCode::Malformed,
+    };
+    Reason::new(code, e)
+}
+
+fn sd_jwt_reason(e: SdJwtError) -> Reason {
+    match e {
+        SdJwtError::Jws(j) => jose_reason(j),
+        SdJwtError::ResourceLimit(_) => Reason::new(ReasonCode::ResourceLimit, e),
+        SdJwtError::Disclosure(_) | SdJwtError::UnsupportedSdAlg(_) => {
+            Reason::new(ReasonCode::DisclosureError, e)
+        }
+        SdJwtError::KeyBindingMissing | SdJwtError::NoHolderKey => {
+            Reason::new(ReasonCode::HolderBinding, e)
+        }
+        SdJwtError::WrongAudience => Reason::new(ReasonCode::WrongAudience, e),
+        SdJwtError::WrongNonce => Reason::new(ReasonCode::WrongNonce, e),
+        SdJwtError::KeyBinding(_) => Reason::new(ReasonCode::KeyBindingError, e),
+        _ => Reason::new(ReasonCode::Malformed, e),
+    }
+}
+
+// ---- resolve issuer ----------------------------------------------------
+
+struct IssuerKey {
+    did: Did,
+    key: PublicKey,
+}
+
+fn resolve_issuer(
+    v: &Verifier,
+    parsed: &Parsed<'_>,
+) -> Result<Result<IssuerKey, Reason>, VerifyError> {
+    let jws = parsed.jws();
+    let payload = jws.unverified_payload();
+    let claimed = match parsed {
+        Parsed::SdJwt(_) => payload.get("iss").and_then(Value::as_str),
+        Parsed::Jwt(_) => match payload.get("vc") {
+            Some(_) => payload.get("iss").and_then(Value::as_str),
+            None => match payload.get("issuer") {
+                Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+                other => other.and_then(Value::as_str),
+            },
+        },
+    };
+    let Some(claimed) = claimed else {
+        return Ok(Err(Reason::new(ReasonCode::Malformed, "no issuer")));
+    };
+    let did = match Did::parse(claimed) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(Reason::new(ReasonCode::DidInvalid, e))),
+    };
+    // The kid names the verification method; it must belong to the issuer.
+    let kid = match jws.header().kid.as_deref() {
+        None => None,
+        Some(k) if k.starts_with('#') => Some(format!("{}{k}", did.as_str())),
+        Some(k) => match DidUrl::parse(k) {
+            Ok(url) if url.did == did => Some(k.to_owned()),
+            Ok(_) => {
+                return Ok(Err(Reason::new(
+                    ReasonCode::InvalidKey,
+                    "the key does not belong to the issuer",
+                )));
+            }
+            Err(e) => return Ok(Err(Reason::new(ReasonCode::Malformed, e))),
+        },
+    };
+    if did.method() == "key" {
+        return Ok(did_key(v, &did, kid.as_deref()).map(|key| IssuerKey { did, key }));
+    }
+    let resolution = match v.resolver.resolve(&did, &ResolutionOptions::default()) {
+        Ok(r) => r,
+        Err(e) if e.is_unavailable() => return Err(VerifyError::Resolution(e)),
+        Err(e) => return Ok(Err(did_reason(e))),
+    };
+    if resolution.is_deactivated() {
+        return Ok(Err(Reason::new(
+            ReasonCode::DidInvalid,
+            "the issuer's DID is deactivated",
+        )));
+    }
+    let doc = &resolution.document;
+    let method = match &kid {
+        Some(k) => doc.find_method(k, Relationship::AssertionMethod),
+        None => match doc.methods_for(Relationship::AssertionMethod).as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        },
+    };
+    let Some(method) = method else {
+        return Ok(Err(Reason::new(
+            ReasonCode::DidInvalid,
+            "no matching assertion key in the issuer's DID document",
+        )));
+    };
+    Ok(match method.public_key() {
+        Ok(key) => Ok(IssuerKey { did, key }),
+        Err(e) => Err(Reason::new(ReasonCode::InvalidKey, e)),
+    })
+}
+
+fn did_key(v: &Verifier, did: &Did, kid: Option<&str>) -> Result<PublicKey, Reason> {
+    if let Some(k) = kid {
+        let expected = crate::did::key::did_key_method_id(did);
+        if k != expected {
+            return Err(Reason::new(
+                ReasonCode::DidInvalid,
+                "the kid is not the did:key's key",
+            ));
+        }
+    }
+    if let Some(key) = v
+        .did_key_cache
+        .read()
+        .ok()
+        .and_then(|c| c.get(did.as_str()).cloned())
+    {
+        return Ok(key);
+    }
+    let key = public_key_from_did_key(did).map_err(did_reason)?;
+    if let Ok(mut cache) = v.did_key_cache.write() {
+        if cache.len() >= super::DID_KEY_CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(did.as_str().to_owned(), key.clone());
+    }
+    Ok(key)
+}
+
+fn did_reason(e: DidError) -> Reason {
+    match e {
+        DidError::ResolutionForbidden(_) => Reason::new(ReasonCode::ResolutionForbidden, e),
+        DidError::TooLarge => Reason::new(ReasonCode::ResourceLimit, e),
+        _ => Reason::new(ReasonCode::DidInvalid, e),
+    }
+}
+
+// ---- proof -------------------------------------------------------------
+
+/// A credential read from authenticated data, in a format-independent shape.
+struct CredentialView {
+    types: Vec<String>,
+    /// The type used for schema, trust and policy.
+    primary_type: String,
+    claims: Map<String, Value>,
+    valid_from: Option<Timestamp>,
+    valid_until: Option<Timestamp>,
+    issued_at: Option<Timestamp>,
+    status: Vec<Value>,
+    sd_jwt: bool,
+}
+
+struct Proven<'a> {
+    view: CredentialView,
+    sd: Option<IssuerVerifiedSdJwt<'a>>,
+}
+
+fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>, Reason> {
+    match parsed {
+        Parsed::Jwt(jws) => {
+            let verified = jws.verify(&issuer.key).map_err(jose_reason)?;
+            let payload = verified.payload;
+            let jwt_time = |name: &str| {
+                payload
+                    .get(name)
+                    .and_then(Value::as_i64)
+                    .map(Timestamp::from_unix)
+            };
+            let (nbf, exp) = (jwt_time("nbf"), jwt_time("exp"));
+            let vc = credential_from_payload(payload.clone())
+                .map_err(|e| Reason::new(ReasonCode::Malformed, e))?;
+            if vc.issuer != issuer.did.as_str() {
+                return Err(Reason::new(
+                    ReasonCode::ClaimMismatch,
+                    "issuer and signer differ",
+                ));
+            }
+            let primary_type = vc
+                .specific_type()
+                .unwrap_or("VerifiableCredential")
+                .to_owned();
+            Ok(Proven {
+                view: CredentialView {
+                    primary_type,
+                    types: vc.types,
+                    claims: vc.subject,
+                    // VC-JOSE: JWT nbf/exp, where present, bound the validity too.
+                    valid_from: later(vc.valid_from, nbf),
+                    valid_until: earlier(vc.valid_until, exp),
+                    issued_at: vc.valid_from.or(nbf),
+                    status: vc.status,
+                    sd_jwt: false,
+                },
+                sd: None,
+            })
+        }
+        Parsed::SdJwt(sd) => {
+            let verified = sd.verify_issuer(&issuer.key).map_err(sd_jwt_reason)?;
+            let claims = verified.claims();
+            if let Some(name) = NOT_DISCLOSABLE
+                .iter()
+                .find(|n| verified_disclosed(&verified, n))
+            {
+                return Err(Reason::new(
+                    ReasonCode::DisclosureError,
+                    format!("{name} must not be selectively disclosable"),
+                ));
+            }
+            let vct = claims
+                .get("vct")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Reason::new(ReasonCode::Malformed, "SD-JWT VC without vct"))?;
+            let time = |name: &str| -> Result<Option<Timestamp>, Reason> {
+                match claims.get(name) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .as_i64()
+                        .map(|s| Some(Timestamp::from_unix(s)))
+                        .ok_or_else(|| {
+                            Reason::new(ReasonCode::Malformed, format!("{name} is not a number"))
+                        }),
+                }
+            };
+            let (iat, nbf, exp) = (time("iat")?, time("nbf")?, time("exp")?);
+            let primary_type =
+                credential_type(vct).map_or_else(|| vct.to_owned(), |t| t.name.to_owned());
+            let mut subject = Map::new();
+            for (k, val) in claims {
+                if !SD_JWT_VC_REGISTERED.contains(&k.as_str()) {
+                    subject.insert(k.clone(), val.clone());
+                }
+            }
+            if let Some(Value::String(sub)) = claims.get("sub") {
+                subject.insert("id".into(), Value::String(sub.clone()));
+            }
+            let status = claims.get("status").cloned().into_iter().collect();
+            Ok(Proven {
+                view: CredentialView {
+                    types: vec![primary_type.clone()],
+                    primary_type,
+                    claims: subject,
+                    valid_from: later(nbf, iat.filter(|_| nbf.is_none())),
+                    valid_until: exp,
+                    issued_at: iat.or(nbf),
+                    status,
+                    sd_jwt: true,
+                },
+                sd: Some(verified),
+            })
+        }
+    }
+}
+
+fn verified_disclosed(v: &IssuerVerifiedSdJwt<'_>, name: &str) -> bool {
+    v.disclosed().iter().any(|d| d == name)
+}
+
+fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn earlier(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+// ---- claims, validity, trust, status --------------------------------------
+
+fn check_claims(
+    view: &CredentialView,
+    ctype: Option<&CredentialType>,
+    o: &VerifyOptions<'_>,
+) -> Option<Result<(), Reason>> {
+    if !o.policy.require_schema {
+        return None;
+    }
+    let Some(ctype) = ctype else {
+        return Some(Err(Reason::new(
+            ReasonCode::ClaimMismatch,
+            "no schema is known for this credential type",
+        )));
+    };
+    let mut claims = view.claims.clone();
+    if view.sd_jwt {
+        // The holder bound to the credential is `cnf`, not a subject id.
+        claims.remove("id");
+    }
+    match ctype.schema.validate(&Value::Object(claims)) {
+        Ok(()) => Some(Ok(())),
+        Err(violations) => {
+            // A selectively disclosable claim the holder withheld is not a violation.
+            let withheld_ok = |v: &crate::credential::schema::Violation| {
+                view.sd_jwt
+                    && v.message == "required member is missing"
+                    && ctype
+                        .disclosable_by_default()
+                        .iter()
+                        .any(|c| v.pointer == format!("/{c}"))
+            };
+            let real: Vec<String> = violations
+                .iter()
+                .filter(|v| !withheld_ok(v))
+                .map(ToString::to_string)
+                .collect();
+            if real.is_empty() {
+                Some(Ok(()))
+            } else {
+                Some(Err(Reason::new(ReasonCode::ClaimMismatch, real.join("; "))))
+            }
+        }
+    }
+}
+
+fn check_validity(view: &CredentialView, o: &VerifyOptions<'_>) -> Result<(), Reason> {
+    let now = o.now.unix();
+    if let Some(from) = view.valid_from {
+        if from.unix() > now.saturating_add(o.clock_skew_secs) {
+            return Err(Reason::new(
+                ReasonCode::NotYetValid,
+                format!("valid from {from}"),
+            ));
+        }
+    }
+    if let Some(until) = view.valid_until {
+        if until.unix() < now.saturating_sub(o.clock_skew_secs) {
+            return Err(Reason::new(
+                ReasonCode::Expired,
+                format!("valid until {until}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_trust(
+    view: &CredentialView,
+    o: &VerifyOptions<'_>,
+    issuer: &Did,
+) -> Result<Result<(), Reason>, VerifyError> {
+    // Accreditation is judged at issuance time: a later withdrawal does not
+    // invalidate credentials issued while the issuer was accredited.
+    let at = view.issued_at.unwrap_or(o.now);
+    match o
+        .trust
+        .is_accredited(issuer.as_str(), &view.primary_type, at)
+    {
+        Ok(true) => Ok(Ok(())),
+        Ok(false) => Ok(Err(Reason::new(
+            ReasonCode::UntrustedIssuer,
+            format!("issuer not trusted for {}", view.primary_type),
+        ))),
+        Err(e) => Err(VerifyError::Trust(e)),
+    }
+}
+
+fn check_status(
+    v: &Verifier,
+    view: &CredentialView,
+    o: &VerifyOptions<'_>,
+    issuer: &Did,
+) -> Result<Option<Result<(), Reason>>, VerifyError> {
+    if view.status.is_empty() {
+        return Ok(None);
+    }
+    let Some(checker) = &v.status else {
+        return Ok(None);
+    };
+    for entry in &view.status {
+        let reason = match checker.check(issuer.as_str(), entry, o.now) {
+            Ok(StatusOutcome::Valid) => continue,
+            Ok(StatusOutcome::Revoked) => Reason::new(ReasonCode::Revoked, "status list"),
+            Ok(StatusOutcome::Suspended) => Reason::new(ReasonCode::Suspended, "status list"),
+            Err(e @ StatusError::Unavailable(_)) => return Err(VerifyError::Status(e)),
+            Err(e @ StatusError::Retrieval(_)) => Reason::new(ReasonCode::StatusRetrievalError, e),
+            Err(e @ StatusError::Verification(_)) => {
+                Reason::new(ReasonCode::StatusVerificationError, e)
+            }
+            Err(e @ StatusError::Range(_)) => Reason::new(ReasonCode::StatusRangeError, e),
+        };
+        return Ok(Some(Err(reason)));
+    }
+    Ok(Some(Ok(())))
+}
+
+// ---- holder binding, policy ------------------------------------------------
+
+fn check_holder_binding(
+    v: &Verifier,
+    sd: Option<IssuerVerifiedSdJwt<'_>>,
+    o: &VerifyOptions<'_>,
+) -> Result<(HolderBindingStatus, Option<Result<(), Reason>>), VerifyError> {
+    let hb = &o.holder_binding;
+    let Some(sd) = sd else {
+        // VC-JOSE carries no holder binding of its own.
+        return Ok(if hb.required {
+            (
+                HolderBindingStatus::Failed,
+                Some(Err(Reason::new(
+                    ReasonCode::HolderBinding,
+                    "this format carries no holder binding",
+                ))),
+            )
+        } else {
+            (HolderBindingStatus::NotChecked, None)
+        });
+    };
+    if !hb.required && !sd.has_key_binding() {
+        return Ok((HolderBindingStatus::NotChecked, None));
+    }
+    let policy = HeaderPolicy {
+        algorithms: o.algorithms,
+        typ: &[Some(typ::KB_JWT)],
+        understood_crit: &[],
+        limits: o.limits.jws,
+    };
+    let check = KeyBindingCheck {
+        required: hb.required,
+        audience: hb.audience,
+        nonce: hb.nonce,
+        now: o.now,
+        max_age_secs: hb.max_age_secs,
+        max_skew_secs: o.clock_skew_secs,
+    };
+    let bound = match sd.bind(&policy, &check) {
+        Ok(b) => b,
+        Err(e) => return Ok((HolderBindingStatus::Failed, Some(Err(sd_jwt_reason(e))))),
+    };
+    let Some(kb) = bound.key_binding else {
+        return Ok((HolderBindingStatus::NotChecked, None));
+    };
+    if let (Some(nonce), Some(store)) = (hb.nonce, &v.nonces) {
+        let state = store.consume(nonce, o.now).map_err(VerifyError::Nonce)?;
+        let failure = match state {
+            NonceState::Fresh => None,
+            NonceState::AlreadyUsed => Some(Reason::new(ReasonCode::Replay, "nonce already used")),
+            NonceState::Unknown => Some(Reason::new(
+                ReasonCode::WrongNonce,
+                "nonce unknown or expired",
+            )),
+        };
+        if let Some(r) = failure {
+            return Ok((HolderBindingStatus::Failed, Some(Err(r))));
+        }
+    }
+    let status = if hb.audience.is_some()
+        && hb.nonce.is_some()
+        && kb.nonce.as_str() == hb.nonce.unwrap_or_default()
+    {
+        HolderBindingStatus::Verified
+    } else {
+        HolderBindingStatus::KeyBindingOnly
+    };
+    Ok((status, Some(Ok(()))))
+}
+
+fn check_policy(view: &CredentialView, o: &VerifyOptions<'_>) -> Option<Result<(), Reason>> {
+    let p = o.policy;
+    if p.accepted_types.is_empty() && p.required_claims.is_empty() {
+        return None;
+    }
+    if !p.accepted_types.is_empty() && !view.types.iter().any(|t| p.accepted_types.contains(t)) {
+        return Some(Err(Reason::new(
+            ReasonCode::ClaimMismatch,
+            "this counter does not accept this credential type",
+        )));
+    }
+    let missing: Vec<&str> = p
+        .required_claims
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !has_path(&view.claims, c))
+        .collect();
+    if !missing.is_empty() {
+        return Some(Err(Reason::new(
+            ReasonCode::ClaimMismatch,
+            format!("required claims not disclosed: {}", missing.join(", ")),
+        )));
+    }
+    Some(Ok(()))
+}
+
+fn has_path(claims: &Map<String, Value>, path: &str) -> bool {
+    let mut cur = Some(claims);
+    let mut last = None;
+    for seg in path.split('.') {
+        last = cur.and_then(|m| m.get(seg));
+        cur = last.and_then(Value::as_object);
+    }
+    last.is_some()
+}

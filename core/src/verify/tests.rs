@@ -1,0 +1,610 @@
+//! End-to-end tests of the pipeline inside core: issue → present → verify,
+//! and each rejection with its reason code.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::*;
+use crate::alg::Algorithm;
+use crate::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use crate::did::key::{DidKeyResolver, did_key_from_public};
+use crate::did::{Did, DidDocument, DidError, DocumentMetadata, Resolution, ResolutionOptions};
+use crate::json::JsonLimits;
+use crate::key::{KeyType, SecretKey};
+use crate::sdjwt::holder::{HeldSdJwt, KeyBindingInput};
+use crate::time::Timestamp;
+
+const ISSUED: i64 = 1_790_000_000; // 2026-09-21
+const NOW: i64 = ISSUED + 86_400;
+const UNTIL: i64 = ISSUED + 365 * 86_400;
+
+fn permit_claims() -> Map<String, Value> {
+    match json!({
+        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
+        "nationality": "SYR", "document_number": "RP-2026-000123",
+        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
+        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
+        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
+        "access_to_labour_market": true
+    }) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+struct World {
+    issuer: SecretKey,
+    holder: SecretKey,
+    issuer_did: Did,
+    holder_did: Did,
+}
+
+impl World {
+    fn new() -> Self {
+        let issuer = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+        let holder = SecretKey::generate(KeyType::P256, &mut rand_core::OsRng);
+        let issuer_did = did_key_from_public(&issuer.public_key());
+        let holder_did = did_key_from_public(&holder.public_key());
+        World {
+            issuer,
+            holder,
+            issuer_did,
+            holder_did,
+        }
+    }
+
+    fn issue(&self, format: CredentialFormat) -> String {
+        self.issue_claims(format, permit_claims(), Some(Timestamp::from_unix(UNTIL)))
+    }
+
+    fn issue_claims(
+        &self,
+        format: CredentialFormat,
+        claims: Map<String, Value>,
+        until: Option<Timestamp>,
+    ) -> String {
+        Issuer::with_did_key(&self.issuer)
+            .issue(
+                &IssueRequest {
+                    credential_type: "ResidencePermitCredential",
+                    claims,
+                    holder: Some(self.holder_did.clone()),
+                    valid_from: None,
+                    valid_until: until,
+                    format,
+                    status: None,
+                },
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue")
+    }
+
+    fn present(&self, sd_jwt: &str, disclose: &[&str], aud: &str, nonce: &str) -> String {
+        HeldSdJwt::parse(sd_jwt)
+            .expect("held")
+            .present(
+                disclose,
+                Some((
+                    &self.holder,
+                    KeyBindingInput {
+                        audience: aud,
+                        nonce,
+                        issued_at: Timestamp::from_unix(NOW),
+                    },
+                )),
+            )
+            .expect("present")
+    }
+
+    fn trust(&self) -> TrustList {
+        TrustList::empty().with(
+            self.issuer_did.as_str(),
+            Some(&["ResidencePermitCredential"]),
+        )
+    }
+}
+
+fn verifier() -> Verifier {
+    Verifier::new(Arc::new(DidKeyResolver::default()))
+}
+
+/// The one helper: verify and compare the verdict with the expected reasons
+/// (empty = verified).
+fn check(v: &Verifier, input: &str, opts: &VerifyOptions<'_>, expected: &[ReasonCode]) -> Verdict {
+    let verdict = v.verify(input, opts).expect("could check");
+    let got: Vec<ReasonCode> = verdict.reasons.iter().map(|r| r.code).collect();
+    assert_eq!(got, expected, "{:#?}", verdict.reasons);
+    assert_eq!(verdict.verified, expected.is_empty());
+    if !verdict.verified {
+        assert!(
+            verdict.claims.is_empty(),
+            "a rejected input yields no claims"
+        );
+    }
+    verdict
+}
+
+fn bound<'a>(trust: &'a TrustList, aud: &'a str, nonce: &'a str) -> VerifyOptions<'a> {
+    VerifyOptions {
+        holder_binding: HolderBinding {
+            required: true,
+            audience: Some(aud),
+            nonce: Some(nonce),
+            max_age_secs: 300,
+        },
+        ..VerifyOptions::new(Timestamp::from_unix(NOW), trust)
+    }
+}
+
+#[test]
+fn counter_flow_verifies_and_discloses_only_what_was_chosen() {
+    let w = World::new();
+    let sd = w.issue(CredentialFormat::SdJwt);
+    let p = w.present(&sd, &["given_name", "family_name"], "counter-1", "n-1");
+    let trust = w.trust();
+    let verdict = check(&verifier(), &p, &bound(&trust, "counter-1", "n-1"), &[]);
+    assert_eq!(verdict.format, Some(Format::DcSdJwt));
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::Verified);
+    assert_eq!(verdict.types, vec!["ResidencePermitCredential".to_owned()]);
+    assert_eq!(verdict.claims["given_name"], "Amira");
+    assert_eq!(
+        verdict.claims["permit_type"], "temporary",
+        "always disclosed"
+    );
+    for hidden in ["birth_date", "nationality", "address", "document_number"] {
+        assert!(
+            !verdict.claims.contains_key(hidden),
+            "{hidden} was not chosen"
+        );
+    }
+    assert!(
+        verdict
+            .checks
+            .iter()
+            .all(|c| c.outcome != Outcome::Failed && c.outcome != Outcome::Skipped)
+    );
+    let json = verdict.to_json();
+    assert_eq!(json["checks"][0]["name"], "parse");
+    assert_eq!(json["format"], "dc-sd-jwt");
+}
+
+#[test]
+fn vc_jwt_quick_check() {
+    let w = World::new();
+    let jwt = w.issue(CredentialFormat::Jwt);
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let verdict = check(&verifier(), &jwt, &opts, &[]);
+    assert_eq!(verdict.format, Some(Format::VcJwt));
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::NotChecked);
+    assert_eq!(verdict.claims["birth_date"], "1990-04-12");
+    assert_eq!(verdict.claims["id"], w.holder_did.as_str());
+    // Holder binding required: a bare VC-JOSE credential cannot satisfy it.
+    check(
+        &verifier(),
+        &jwt,
+        &bound(&trust, "a", "n"),
+        &[ReasonCode::HolderBinding],
+    );
+}
+
+#[test]
+fn tampered_credentials_are_rejected_as_forged() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    for format in [CredentialFormat::Jwt, CredentialFormat::SdJwt] {
+        let token = w.issue(format);
+        let jws_end = token.find('~').unwrap_or(token.len());
+        let (head, tail) = token.split_at(jws_end);
+        let mut parts: Vec<String> = head.split('.').map(str::to_owned).collect();
+        // Change the payload: re-encode with another name.
+        let payload = crate::encoding::b64url_decode(&parts[1]).expect("b64");
+        let text = String::from_utf8(payload)
+            .expect("utf8")
+            .replace("temporary", "permanent");
+        parts[1] = crate::encoding::b64url(text);
+        let forged = format!("{}{tail}", parts.join("."));
+        let v = check(&verifier(), &forged, &opts, &[ReasonCode::BadSignature]);
+        assert!(v.checks.iter().any(|c| c.outcome == Outcome::Skipped));
+    }
+}
+
+#[test]
+fn expired_and_not_yet_valid() {
+    let w = World::new();
+    let trust = w.trust();
+    let token = w.issue(CredentialFormat::SdJwt);
+    let late = VerifyOptions::new(Timestamp::from_unix(UNTIL + 3600), &trust);
+    check(&verifier(), &token, &late, &[ReasonCode::Expired]);
+    let early = VerifyOptions::new(Timestamp::from_unix(ISSUED - 3600), &trust);
+    check(&verifier(), &token, &early, &[ReasonCode::NotYetValid]);
+    let jwt = w.issue(CredentialFormat::Jwt);
+    check(&verifier(), &jwt, &late, &[ReasonCode::Expired]);
+}
+
+#[test]
+fn wrong_nonce_audience_and_replay() {
+    let w = World::new();
+    let trust = w.trust();
+    let sd = w.issue(CredentialFormat::SdJwt);
+    let p = w.present(&sd, &["given_name"], "counter-1", "n-1");
+    check(
+        &verifier(),
+        &p,
+        &bound(&trust, "counter-1", "n-2"),
+        &[ReasonCode::WrongNonce],
+    );
+    check(
+        &verifier(),
+        &p,
+        &bound(&trust, "counter-2", "n-1"),
+        &[ReasonCode::WrongAudience],
+    );
+
+    let store = Arc::new(MemoryNonceStore::new());
+    let now = Timestamp::from_unix(NOW);
+    store.issue("n-1", now.plus(120), now);
+    let v = verifier().with_nonce_store(store);
+    check(&v, &p, &bound(&trust, "counter-1", "n-1"), &[]);
+    check(
+        &v,
+        &p,
+        &bound(&trust, "counter-1", "n-1"),
+        &[ReasonCode::Replay],
+    );
+    // A nonce the counter never issued.
+    let q = w.present(&sd, &["given_name"], "counter-1", "made-up");
+    check(
+        &v,
+        &q,
+        &bound(&trust, "counter-1", "made-up"),
+        &[ReasonCode::WrongNonce],
+    );
+    // Presentation without key binding when it is required.
+    let bare = HeldSdJwt::parse(&sd)
+        .expect("held")
+        .present(&["given_name"], None)
+        .expect("p");
+    check(
+        &verifier(),
+        &bare,
+        &bound(&trust, "counter-1", "n-1"),
+        &[ReasonCode::HolderBinding],
+    );
+}
+
+#[test]
+fn untrusted_issuers() {
+    let w = World::new();
+    let token = w.issue(CredentialFormat::SdJwt);
+    let now = Timestamp::from_unix(NOW);
+    let empty = TrustList::empty();
+    check(
+        &verifier(),
+        &token,
+        &VerifyOptions::new(now, &empty),
+        &[ReasonCode::UntrustedIssuer],
+    );
+    let other_type =
+        TrustList::empty().with(w.issuer_did.as_str(), Some(&["NationalIdCredential"]));
+    check(
+        &verifier(),
+        &token,
+        &VerifyOptions::new(now, &other_type),
+        &[ReasonCode::UntrustedIssuer],
+    );
+    let any_type = TrustList::empty().with(w.issuer_did.as_str(), None);
+    check(
+        &verifier(),
+        &token,
+        &VerifyOptions::new(now, &any_type),
+        &[],
+    );
+    // Several failures are all reported once the signature is authentic.
+    let late = Timestamp::from_unix(UNTIL + 3600);
+    check(
+        &verifier(),
+        &token,
+        &VerifyOptions::new(late, &empty),
+        &[ReasonCode::Expired, ReasonCode::UntrustedIssuer],
+    );
+}
+
+#[test]
+fn algorithm_allow_list() {
+    let w = World::new();
+    let trust = w.trust();
+    let token = w.issue(CredentialFormat::Jwt);
+    let opts = VerifyOptions {
+        algorithms: AlgorithmSet::of(&[Algorithm::ES256]),
+        ..VerifyOptions::new(Timestamp::from_unix(NOW), &trust)
+    };
+    check(
+        &verifier(),
+        &token,
+        &opts,
+        &[ReasonCode::UnsupportedAlgorithm],
+    );
+}
+
+#[test]
+fn policy_and_schema() {
+    let w = World::new();
+    let trust = w.trust();
+    let sd = w.issue(CredentialFormat::SdJwt);
+    let p = w.present(&sd, &["given_name", "family_name"], "c", "n");
+    let needs_birth_date = Policy {
+        accepted_types: vec!["ResidencePermitCredential".into()],
+        required_claims: vec!["birth_date".into()],
+        require_schema: true,
+    };
+    let opts = VerifyOptions {
+        policy: &needs_birth_date,
+        ..bound(&trust, "c", "n")
+    };
+    check(&verifier(), &p, &opts, &[ReasonCode::ClaimMismatch]);
+    let ids_only = Policy {
+        accepted_types: vec!["NationalIdCredential".into()],
+        ..Policy::default()
+    };
+    let opts = VerifyOptions {
+        policy: &ids_only,
+        ..bound(&trust, "c", "n")
+    };
+    check(&verifier(), &p, &opts, &[ReasonCode::ClaimMismatch]);
+    // Schema conformance with withheld disclosable claims is fine.
+    let fine = Policy {
+        required_claims: vec!["given_name".into()],
+        require_schema: true,
+        ..Policy::default()
+    };
+    let opts = VerifyOptions {
+        policy: &fine,
+        ..bound(&trust, "c", "n")
+    };
+    check(&verifier(), &p, &opts, &[]);
+}
+
+#[test]
+fn issuer_refuses_claims_that_break_the_schema() {
+    let w = World::new();
+    let mut claims = permit_claims();
+    claims.insert("birth_date".into(), json!("1990-02-30"));
+    let r = Issuer::with_did_key(&w.issuer).issue(
+        &IssueRequest {
+            credential_type: "ResidencePermitCredential",
+            claims,
+            holder: None,
+            valid_from: None,
+            valid_until: None,
+            format: CredentialFormat::SdJwt,
+            status: None,
+        },
+        Timestamp::from_unix(ISSUED),
+        &mut rand_core::OsRng,
+    );
+    let Err(crate::credential::issuer::IssueError::Schema(_, violations)) = r else {
+        panic!("expected a schema error, got {r:?}");
+    };
+    assert!(violations.has_pointer("/birth_date"));
+    assert!(
+        !violations.to_string().contains("1990-02-30"),
+        "no claim values in errors"
+    );
+}
+
+// ---- seams: resolution, trust and status outages are "could not check" ----
+
+struct Down;
+impl crate::did::DidResolver for Down {
+    fn resolve(&self, _: &Did, _: &ResolutionOptions) -> Result<Resolution, DidError> {
+        Err(DidError::Unavailable("node down".into()))
+    }
+}
+
+/// A did:example resolver serving one document (to exercise the general path).
+struct Example(DidDocument);
+impl crate::did::DidResolver for Example {
+    fn resolve(&self, did: &Did, _: &ResolutionOptions) -> Result<Resolution, DidError> {
+        if did.as_str() == self.0.id {
+            Ok(Resolution {
+                document: self.0.clone(),
+                metadata: DocumentMetadata::default(),
+                content_type: crate::did::CONTENT_TYPE_DID_JSON,
+            })
+        } else {
+            Err(DidError::NotFound(did.to_string()))
+        }
+    }
+}
+
+fn example_issuer(key: &SecretKey) -> (Did, DidDocument) {
+    let did = Did::parse("did:example:immigration").expect("did");
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": did.as_str(),
+        "verificationMethod": [
+            {"id": "did:example:immigration#key-1", "type": "JsonWebKey", "controller": did.as_str(),
+             "publicKeyJwk": key.public_key().to_jwk().to_value()},
+            {"id": "did:example:immigration#auth", "type": "JsonWebKey", "controller": did.as_str(),
+             "publicKeyJwk": key.public_key().to_jwk().to_value()}
+        ],
+        "assertionMethod": ["#key-1"],
+        "authentication": ["#auth"]
+    });
+    let doc = DidDocument::from_json(doc.to_string().as_bytes(), JsonLimits::DEFAULT).expect("doc");
+    (did, doc)
+}
+
+#[test]
+fn resolved_issuers_and_outages() {
+    let key = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let (did, doc) = example_issuer(&key);
+    let issue_with = |kid: &str| {
+        Issuer::new(&key, did.clone(), kid.to_owned())
+            .issue(
+                &IssueRequest {
+                    credential_type: "ResidencePermitCredential",
+                    claims: permit_claims(),
+                    holder: None,
+                    valid_from: None,
+                    valid_until: None,
+                    format: CredentialFormat::Jwt,
+                    status: None,
+                },
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue")
+    };
+    let trust = TrustList::empty().with(did.as_str(), None);
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = Verifier::new(Arc::new(Example(doc)));
+    check(&v, &issue_with("did:example:immigration#key-1"), &opts, &[]);
+    // A key that is only for authentication must not sign credentials.
+    check(
+        &v,
+        &issue_with("did:example:immigration#auth"),
+        &opts,
+        &[ReasonCode::DidInvalid],
+    );
+    // A kid of another DID.
+    check(
+        &v,
+        &issue_with("did:example:other#key-1"),
+        &opts,
+        &[ReasonCode::InvalidKey],
+    );
+    // An outage is "could not check", never a verdict.
+    let down = Verifier::new(Arc::new(Down));
+    assert!(matches!(
+        down.verify(&issue_with("did:example:immigration#key-1"), &opts),
+        Err(VerifyError::Resolution(_))
+    ));
+}
+
+struct FixedStatus(Result<StatusOutcome, StatusError>);
+impl StatusChecker for FixedStatus {
+    fn check(&self, _: &str, _: &Value, _: Timestamp) -> Result<StatusOutcome, StatusError> {
+        self.0.clone()
+    }
+}
+
+struct TrustDown;
+impl TrustSource for TrustDown {
+    fn is_accredited(&self, _: &str, _: &str, _: Timestamp) -> Result<bool, TrustError> {
+        Err(TrustError::Unavailable("chain node down".into()))
+    }
+}
+
+#[test]
+fn status_and_trust_seams() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let with_status = Issuer::with_did_key(&w.issuer)
+        .issue(
+            &IssueRequest {
+                credential_type: "ResidencePermitCredential",
+                claims: permit_claims(),
+                holder: None,
+                valid_from: None,
+                valid_until: None,
+                format: CredentialFormat::SdJwt,
+                status: Some(
+                    json!({"status_list": {"idx": 7, "uri": "https://example.com/status/1"}}),
+                ),
+            },
+            Timestamp::from_unix(ISSUED),
+            &mut rand_core::OsRng,
+        )
+        .expect("issue");
+    let checker = |r| verifier().with_status(Arc::new(FixedStatus(r)));
+    check(&checker(Ok(StatusOutcome::Valid)), &with_status, &opts, &[]);
+    check(
+        &checker(Ok(StatusOutcome::Revoked)),
+        &with_status,
+        &opts,
+        &[ReasonCode::Revoked],
+    );
+    check(
+        &checker(Ok(StatusOutcome::Suspended)),
+        &with_status,
+        &opts,
+        &[ReasonCode::Suspended],
+    );
+    check(
+        &checker(Err(StatusError::Range("idx".into()))),
+        &with_status,
+        &opts,
+        &[ReasonCode::StatusRangeError],
+    );
+    assert!(matches!(
+        checker(Err(StatusError::Unavailable("down".into()))).verify(&with_status, &opts),
+        Err(VerifyError::Status(_))
+    ));
+    let down = TrustDown;
+    assert!(matches!(
+        verifier().verify(
+            &with_status,
+            &VerifyOptions::new(Timestamp::from_unix(NOW), &down)
+        ),
+        Err(VerifyError::Trust(_))
+    ));
+}
+
+#[test]
+fn garbage_is_malformed_not_a_panic() {
+    let trust = TrustList::empty();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    for input in [
+        "",
+        "hello",
+        "a.b.c",
+        "~",
+        "a~b~c",
+        "{\"@context\":[]}",
+        &"x".repeat(600_000),
+    ] {
+        let v = verifier().verify(input, &opts).expect("could check");
+        assert!(!v.verified);
+        assert!(matches!(
+            v.reasons[0].code,
+            ReasonCode::Malformed | ReasonCode::ResourceLimit
+        ));
+    }
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Flipping any one character of a valid presentation never yields a
+        /// verified verdict (and never panics).
+        #[test]
+        fn no_single_character_change_verifies(pos in any::<prop::sample::Index>(), c in "[A-Za-z0-9_~.-]") {
+            static CASE: std::sync::OnceLock<(World, String)> = std::sync::OnceLock::new();
+            let (w, p) = CASE.get_or_init(|| {
+                let w = World::new();
+                let sd = w.issue(CredentialFormat::SdJwt);
+                let p = w.present(&sd, &["given_name"], "c", "n");
+                (w, p)
+            });
+            let i = pos.index(p.len());
+            let mut bytes = p.clone().into_bytes();
+            let new = c.as_bytes()[0];
+            prop_assume!(bytes[i] != new);
+            bytes[i] = new;
+            let mutated = String::from_utf8(bytes).expect("ascii");
+            let trust = w.trust();
+            if let Ok(v) = verifier().verify(&mutated, &bound(&trust, "c", "n")) {
+                prop_assert!(!v.verified, "a changed presentation verified");
+            }
+        }
+    }
+}
