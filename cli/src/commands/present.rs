@@ -1,0 +1,73 @@
+//! `stele present`.
+
+use clap::Args;
+use stele_core::key::SecretKey;
+use stele_core::sdjwt::holder::{HeldSdJwt, KeyBindingInput};
+use stele_core::sdjwt::verifier::cnf_key;
+use stele_core::time::{Clock, SystemClock, Timestamp};
+
+use crate::{Failure, exit, files};
+
+/// Arguments of `stele present`.
+#[derive(Args)]
+pub struct PresentArgs {
+    /// The holder's private key (JWK): the one the credential is bound to.
+    #[arg(long)]
+    key: String,
+    /// The SD-JWT credential (a file, or - for stdin).
+    #[arg(long)]
+    credential: String,
+    /// Claims to disclose, comma-separated (address.locality names a part of a claim).
+    #[arg(long, value_delimiter = ',', default_value = "")]
+    disclose: Vec<String>,
+    /// The verifier's identifier (from its challenge).
+    #[arg(long)]
+    audience: String,
+    /// The verifier's nonce (from its challenge).
+    #[arg(long)]
+    nonce: String,
+}
+
+/// Makes a presentation of `credential` disclosing `disclose`, bound to
+/// `audience` and `nonce` with `key`.
+pub fn present(
+    key: &SecretKey,
+    credential: &str,
+    disclose: &[&str],
+    audience: &str,
+    nonce: &str,
+    now: Timestamp,
+) -> Result<String, Failure> {
+    let held = HeldSdJwt::parse(credential.trim())
+        .map_err(|e| Failure::usage(format!("--credential is not an SD-JWT credential: {e}")))?;
+    let bound_to = held
+        .payload()
+        .get("cnf")
+        .and_then(|c| cnf_key(c).ok())
+        .ok_or_else(|| Failure::failed("the credential is not bound to a holder key, so it cannot be presented with key binding"))?;
+    if bound_to != key.public_key() {
+        return Err(Failure::failed("the credential is bound to another key than --key"));
+    }
+    held.present(
+        disclose,
+        Some((
+            key,
+            KeyBindingInput {
+                audience,
+                nonce,
+                issued_at: now,
+            },
+        )),
+    )
+    .map_err(|e| Failure::failed(e.to_string()))
+}
+
+/// Runs `stele present`.
+pub fn run(a: PresentArgs) -> Result<u8, Failure> {
+    let key = files::read_key(&a.key)?;
+    let credential = files::read_text(&a.credential, "credential")?;
+    let disclose: Vec<&str> = a.disclose.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    let p = present(&key, &credential, &disclose, &a.audience, &a.nonce, SystemClock.now())?;
+    outln!("{p}");
+    Ok(exit::OK)
+}

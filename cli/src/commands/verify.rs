@@ -1,0 +1,99 @@
+//! `stele verify`.
+
+use std::sync::Arc;
+
+use clap::Args;
+use stele_core::did::MethodResolver;
+use stele_core::time::{Clock, SystemClock, Timestamp};
+use stele_core::verify::{HolderBinding, TrustList, Verdict, Verifier, VerifyOptions};
+
+use super::parse_time;
+use crate::{Failure, OutputMode, exit, files, output};
+
+/// Arguments of `stele verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Trusted issuers: {"issuers": [{"did": "...", "types": ["..."]}]}. Without it no issuer is trusted.
+    #[arg(long)]
+    trust: Option<String>,
+    /// Verify as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    now: Option<String>,
+    /// This verifier's identifier: the presentation's audience must be it.
+    #[arg(long)]
+    audience: Option<String>,
+    /// This transaction's nonce: the presentation must carry it.
+    #[arg(long)]
+    nonce: Option<String>,
+    /// Require holder binding (an SD-JWT presentation with key binding).
+    #[arg(long)]
+    require_holder_binding: bool,
+    /// The credential or presentation (a file, or - for stdin).
+    input: String,
+}
+
+/// The verification context the CLI builds from its arguments.
+pub struct Check<'a> {
+    /// Trusted issuers.
+    pub trust: &'a TrustList,
+    /// Time to verify at.
+    pub now: Timestamp,
+    /// Expected audience.
+    pub audience: Option<&'a str>,
+    /// Expected nonce.
+    pub nonce: Option<&'a str>,
+    /// Whether holder binding is required.
+    pub require_holder_binding: bool,
+}
+
+/// Verifies `input`; `Err` means it could not be checked (exit 2).
+pub fn verify(input: &str, c: &Check<'_>) -> Result<Verdict, Failure> {
+    let verifier = Verifier::new(Arc::new(MethodResolver::default()));
+    let options = VerifyOptions {
+        holder_binding: HolderBinding {
+            required: c.require_holder_binding || c.nonce.is_some(),
+            audience: c.audience,
+            nonce: c.nonce,
+            ..HolderBinding::NONE
+        },
+        ..VerifyOptions::new(c.now, c.trust)
+    };
+    verifier.verify(input, &options).map_err(|e| Failure {
+        code: exit::UNAVAILABLE,
+        message: format!("could not check: {e}"),
+    })
+}
+
+/// Runs `stele verify`.
+pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
+    let trust = match &a.trust {
+        Some(path) => TrustList::from_json(files::read_text(path, "trust file")?.as_bytes())
+            .map_err(|e| Failure::usage(format!("--trust {path:?}: {e}")))?,
+        None => TrustList::empty(),
+    };
+    let now = match &a.now {
+        Some(t) => parse_time(t, "--now")?,
+        None => SystemClock.now(),
+    };
+    let input = files::read_text(&a.input, "input")?;
+    let verdict = verify(
+        &input,
+        &Check {
+            trust: &trust,
+            now,
+            audience: a.audience.as_deref(),
+            nonce: a.nonce.as_deref(),
+            require_holder_binding: a.require_holder_binding,
+        },
+    )?;
+    match mode {
+        OutputMode::Json => output::print_json(&verdict.to_json()),
+        OutputMode::Text => {
+            out!("{}", output::verdict_text(&verdict));
+            if a.trust.is_none() {
+                outln!("  note: no --trust file was given, so no issuer is trusted");
+            }
+        }
+    }
+    Ok(if verdict.verified { exit::OK } else { exit::REJECTED })
+}
