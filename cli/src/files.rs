@@ -23,7 +23,9 @@ pub fn read_text(path: &str, what: &str) -> Result<String, Failure> {
     };
     read.map_err(|e| Failure::usage(format!("cannot read {what} {path:?}: {e}")))?;
     if buf.len() as u64 > MAX_INPUT {
-        return Err(Failure::usage(format!("{what} {path:?} is larger than {MAX_INPUT} bytes")));
+        return Err(Failure::usage(format!(
+            "{what} {path:?} is larger than {MAX_INPUT} bytes"
+        )));
     }
     String::from_utf8(buf).map_err(|_| Failure::usage(format!("{what} {path:?} is not UTF-8 text")))
 }
@@ -36,7 +38,8 @@ pub fn read_key(path: &str) -> Result<SecretKey, Failure> {
             eprintln!("stele: warning: key file {path:?} is readable by others; chmod 600 it");
         }
     }
-    SecretKey::from_private_jwk_json(&text).map_err(|e| Failure::usage(format!("key file {path:?}: {e}")))
+    SecretKey::from_private_jwk_json(&text)
+        .map_err(|e| Failure::usage(format!("key file {path:?}: {e}")))
 }
 
 /// Writes a secret key as a private JWK to `path` with mode 0600, atomically:
@@ -57,7 +60,11 @@ pub fn write_key(path: &Path, key: &SecretKey, force: bool) -> Result<(), Failur
     let name = path
         .file_name()
         .ok_or_else(|| Failure::usage(format!("{} is not a file path", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let fail = |e: std::io::Error| Failure::failed(format!("cannot write {}: {e}", path.display()));
     let json = key.to_private_jwk_json();
     let result = (|| {

@@ -22,7 +22,8 @@ use super::verify::{Check, verify};
 use crate::{Failure, exit, files, output};
 
 /// The sample residence permit claims (also used by the tests).
-const SAMPLE_CLAIMS: &str = include_str!("../../../schemas/examples/ResidencePermitCredential.json");
+const SAMPLE_CLAIMS: &str =
+    include_str!("../../../schemas/examples/ResidencePermitCredential.json");
 
 /// Arguments of `stele demo`.
 #[derive(Args)]
@@ -50,14 +51,18 @@ fn show(v: &Verdict) {
 
 fn expect_reason(v: &Verdict, code: ReasonCode, what: &str) -> Result<(), Failure> {
     if v.verified || !v.has_reason(code) {
-        return Err(Failure::failed(format!("demo: the {what} was not rejected with {}", code.as_str())));
+        return Err(Failure::failed(format!(
+            "demo: the {what} was not rejected with {}",
+            code.as_str()
+        )));
     }
     Ok(())
 }
 
 fn save(dir: &std::path::Path, name: &str, text: &str) -> Result<PathBuf, Failure> {
     let path = dir.join(name);
-    std::fs::write(&path, format!("{text}\n")).map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, format!("{text}\n"))
+        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
     Ok(path)
 }
 
@@ -65,9 +70,12 @@ fn save(dir: &std::path::Path, name: &str, text: &str) -> Result<PathBuf, Failur
 pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     let dir = match a.dir {
         Some(d) => d,
-        None => std::env::temp_dir().join(format!("stele-demo-{}", nonce().replace(['-', '_'], "x"))),
+        None => {
+            std::env::temp_dir().join(format!("stele-demo-{}", nonce().replace(['-', '_'], "x")))
+        }
     };
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
     let now = SystemClock.now();
     let claims = match serde_json::from_str::<Value>(SAMPLE_CLAIMS) {
         Ok(Value::Object(m)) => m,
@@ -85,10 +93,15 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     let agency_did = did_key_from_public(&agency.public_key());
     let citizen_did = did_key_from_public(&citizen.public_key());
     outln!("   The immigration office signs with an Ed25519 key: {agency_did}");
-    outln!("   The citizen's wallet holds a P-256 key (phones keep it in secure hardware): {citizen_did}");
+    outln!(
+        "   The citizen's wallet holds a P-256 key (phones keep it in secure hardware): {citizen_did}"
+    );
     outln!("   Private keys are written with mode 0600: agency.jwk, citizen.jwk");
 
-    step(2, "The immigration office issues a residence permit (SD-JWT VC)");
+    step(
+        2,
+        "The immigration office issues a residence permit (SD-JWT VC)",
+    );
     let credential = issue(Issuance {
         key: &agency,
         credential_type: "ResidencePermitCredential",
@@ -115,7 +128,10 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     let disclose = ["given_name", "family_name"];
     let presentation = present(&citizen, &credential, &disclose, audience, &challenge, now)?;
     save(&dir, "presentation.txt", &presentation)?;
-    outln!("   Disclosed: {} (+ the always-shown permit facts).", disclose.join(", "));
+    outln!(
+        "   Disclosed: {} (+ the always-shown permit facts).",
+        disclose.join(", ")
+    );
     outln!("   Not disclosed: birth date, nationality, address, portrait, document number.");
     outln!("   A key-binding signature ties it to this counter and nonce → presentation.txt");
 
@@ -124,7 +140,9 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     save(
         &dir,
         "trust.json",
-        &format!(r#"{{"issuers": [{{"did": "{agency_did}", "types": ["ResidencePermitCredential"]}}]}}"#),
+        &format!(
+            r#"{{"issuers": [{{"did": "{agency_did}", "types": ["ResidencePermitCredential"]}}]}}"#
+        ),
     )?;
     let counter = |input: &str, nonce: &str, at| {
         verify(
@@ -141,7 +159,9 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     let green = counter(&presentation, &challenge, now)?;
     show(&green);
     if !green.verified {
-        return Err(Failure::failed("demo: the genuine presentation was rejected"));
+        return Err(Failure::failed(
+            "demo: the genuine presentation was rejected",
+        ));
     }
 
     step(6, "A tampered copy is refused");
@@ -168,7 +188,10 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     show(&red);
     expect_reason(&red, ReasonCode::Expired, "expired permit")?;
 
-    step(8, "A screenshot shown again at the next challenge is refused");
+    step(
+        8,
+        "A screenshot shown again at the next challenge is refused",
+    );
     let next = nonce();
     let red = counter(&presentation, &next, now)?;
     show(&red);
@@ -188,7 +211,10 @@ fn tamper(presentation: &str) -> String {
         return presentation.to_owned();
     };
     let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
-    if let Some(payload) = parts.get(1).and_then(|p| stele_core::encoding::b64url_decode(p).ok()) {
+    if let Some(payload) = parts
+        .get(1)
+        .and_then(|p| stele_core::encoding::b64url_decode(p).ok())
+    {
         let text = String::from_utf8_lossy(&payload).replace("temporary", "permanent");
         parts[1] = b64url(text.as_bytes());
     }

@@ -74,7 +74,9 @@ pub fn issue(i: Issuance<'_>) -> Result<String, Failure> {
             &mut rand_core::OsRng,
         )
         .map_err(|e| match e {
-            IssueError::UnknownType(_) | IssueError::Holder(_) | IssueError::Validity => Failure::usage(e.to_string()),
+            IssueError::UnknownType(_) | IssueError::Holder(_) | IssueError::Validity => {
+                Failure::usage(e.to_string())
+            }
             IssueError::Schema(..) => Failure::failed(e.to_string()),
             other => Failure::failed(other.to_string()),
         })
@@ -86,7 +88,11 @@ pub fn run(a: IssueArgs) -> Result<u8, Failure> {
     let text = files::read_text(&a.subject, "subject claims")?;
     let claims = match json::parse(text.as_bytes(), JsonLimits::DEFAULT) {
         Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(Failure::usage("--subject must hold a JSON object of claims")),
+        Ok(_) => {
+            return Err(Failure::usage(
+                "--subject must hold a JSON object of claims",
+            ));
+        }
         Err(e) => return Err(Failure::usage(format!("--subject: {e}"))),
     };
     let holder = a
@@ -95,10 +101,22 @@ pub fn run(a: IssueArgs) -> Result<u8, Failure> {
         .map(Did::parse)
         .transpose()
         .map_err(|e| Failure::usage(format!("--holder: {e}")))?;
-    let format = CredentialFormat::from_name(&a.format)
-        .ok_or_else(|| Failure::usage(format!("--format must be sd-jwt or jwt, not {:?}", a.format)))?;
-    let valid_from = a.valid_from.as_deref().map(|t| parse_time(t, "--valid-from")).transpose()?;
-    let valid_until = a.valid_until.as_deref().map(|t| parse_time(t, "--valid-until")).transpose()?;
+    let format = CredentialFormat::from_name(&a.format).ok_or_else(|| {
+        Failure::usage(format!(
+            "--format must be sd-jwt or jwt, not {:?}",
+            a.format
+        ))
+    })?;
+    let valid_from = a
+        .valid_from
+        .as_deref()
+        .map(|t| parse_time(t, "--valid-from"))
+        .transpose()?;
+    let valid_until = a
+        .valid_until
+        .as_deref()
+        .map(|t| parse_time(t, "--valid-until"))
+        .transpose()?;
     let credential = issue(Issuance {
         key: &key,
         credential_type: &a.credential_type,

@@ -34,8 +34,12 @@ pub struct NewArgs {
 pub fn run(cmd: KeyCommand, mode: OutputMode) -> Result<u8, Failure> {
     match cmd {
         KeyCommand::New(a) => {
-            let kt = KeyType::from_name(&a.alg)
-                .map_err(|_| Failure::usage(format!("--alg must be ed25519, p256 or secp256k1, not {:?}", a.alg)))?;
+            let kt = KeyType::from_name(&a.alg).map_err(|_| {
+                Failure::usage(format!(
+                    "--alg must be ed25519, p256 or secp256k1, not {:?}",
+                    a.alg
+                ))
+            })?;
             let key = SecretKey::generate(kt, &mut rand_core::OsRng);
             files::write_key(&a.out, &key, a.force)?;
             let did = did_key_from_public(&key.public_key());

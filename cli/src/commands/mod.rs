@@ -13,6 +13,9 @@ use crate::Failure;
 
 /// Parses an RFC 3339 argument.
 pub fn parse_time(value: &str, flag: &str) -> Result<Timestamp, Failure> {
-    Timestamp::parse_rfc3339(value)
-        .map_err(|_| Failure::usage(format!("{flag} must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z")))
+    Timestamp::parse_rfc3339(value).map_err(|_| {
+        Failure::usage(format!(
+            "{flag} must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z"
+        ))
+    })
 }

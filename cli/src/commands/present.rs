@@ -46,7 +46,9 @@ pub fn present(
         .and_then(|c| cnf_key(c).ok())
         .ok_or_else(|| Failure::failed("the credential is not bound to a holder key, so it cannot be presented with key binding"))?;
     if bound_to != key.public_key() {
-        return Err(Failure::failed("the credential is bound to another key than --key"));
+        return Err(Failure::failed(
+            "the credential is bound to another key than --key",
+        ));
     }
     held.present(
         disclose,
@@ -66,8 +68,20 @@ pub fn present(
 pub fn run(a: PresentArgs) -> Result<u8, Failure> {
     let key = files::read_key(&a.key)?;
     let credential = files::read_text(&a.credential, "credential")?;
-    let disclose: Vec<&str> = a.disclose.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
-    let p = present(&key, &credential, &disclose, &a.audience, &a.nonce, SystemClock.now())?;
+    let disclose: Vec<&str> = a
+        .disclose
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let p = present(
+        &key,
+        &credential,
+        &disclose,
+        &a.audience,
+        &a.nonce,
+        SystemClock.now(),
+    )?;
     outln!("{p}");
     Ok(exit::OK)
 }

@@ -1,7 +1,9 @@
 //! `stele resolve`.
 
 use clap::Args;
-use stele_core::did::{Did, DidResolver, MethodResolver, ResolutionOptions, error_resolution_result};
+use stele_core::did::{
+    Did, DidResolver, MethodResolver, ResolutionOptions, error_resolution_result,
+};
 
 use crate::{Failure, OutputMode, exit, output};
 
@@ -15,7 +17,8 @@ pub struct ResolveArgs {
 /// Runs `stele resolve`: prints a W3C DID Resolution result (always JSON).
 pub fn run(a: ResolveArgs, _mode: OutputMode) -> Result<u8, Failure> {
     let resolver = MethodResolver::default();
-    let result = Did::parse(&a.did).and_then(|did| resolver.resolve(&did, &ResolutionOptions::default()));
+    let result =
+        Did::parse(&a.did).and_then(|did| resolver.resolve(&did, &ResolutionOptions::default()));
     match result {
         Ok(r) => {
             output::print_json(&r.to_resolution_result());
@@ -23,7 +26,11 @@ pub fn run(a: ResolveArgs, _mode: OutputMode) -> Result<u8, Failure> {
         }
         Err(e) => {
             output::print_json(&error_resolution_result(&e));
-            Ok(if e.is_unavailable() { exit::UNAVAILABLE } else { exit::REJECTED })
+            Ok(if e.is_unavailable() {
+                exit::UNAVAILABLE
+            } else {
+                exit::REJECTED
+            })
         }
     }
 }

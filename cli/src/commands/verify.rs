@@ -95,5 +95,9 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
             }
         }
     }
-    Ok(if verdict.verified { exit::OK } else { exit::REJECTED })
+    Ok(if verdict.verified {
+        exit::OK
+    } else {
+        exit::REJECTED
+    })
 }
