@@ -260,6 +260,33 @@ fn issue_present_verify_round_trip() {
     .expect("verdict schema");
     schema.validate(&v).expect("verdict matches its schema");
 
+    // The counter's policy: types, required claims, schema conformance.
+    let mut policy = COUNTER.to_vec();
+    policy.extend_from_slice(&[
+        "--accept-type",
+        "ResidencePermitCredential",
+        "--require-claims",
+        "given_name,permit_type",
+        "--require-schema",
+    ]);
+    let fresh = desk.present(&credential, "given_name,family_name", "counter-1", "n-1");
+    let r = desk.verify(&fresh, &policy);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let mut needs_birth_date = COUNTER.to_vec();
+    needs_birth_date.extend_from_slice(&["--require-claims", "birth_date"]);
+    let r = desk.verify(&fresh, &needs_birth_date);
+    assert_eq!(
+        (r.code, r.reasons()),
+        (1, vec!["claim_mismatch".to_owned()])
+    );
+    let mut ids_only = COUNTER.to_vec();
+    ids_only.extend_from_slice(&["--accept-type", "NationalIdCredential"]);
+    let r = desk.verify(&fresh, &ids_only);
+    assert_eq!(
+        (r.code, r.reasons()),
+        (1, vec!["claim_mismatch".to_owned()])
+    );
+
     // VC-JOSE, full disclosure, quick check: verified, holder binding not checked.
     let jwt = desk.issue(&["--format", "jwt", "--holder", &desk.citizen]);
     let r = desk.verify(&jwt, &["--trust", "trust.json"]);

@@ -14,7 +14,7 @@ use stele_core::did::key::did_key_from_public;
 use stele_core::encoding::b64url;
 use stele_core::key::{KeyType, SecretKey};
 use stele_core::time::{Clock, SystemClock};
-use stele_core::verify::{ReasonCode, TrustList, Verdict};
+use stele_core::verify::{Policy, ReasonCode, TrustList, Verdict};
 
 use super::issue::{Issuance, issue};
 use super::present::present;
@@ -144,6 +144,17 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
             r#"{{"issuers": [{{"did": "{agency_did}", "types": ["ResidencePermitCredential"]}}]}}"#
         ),
     )?;
+    // The counter needs a residence permit, with the holder's names.
+    let policy = Policy {
+        accepted_types: vec!["ResidencePermitCredential".into()],
+        required_claims: vec![
+            "given_name".into(),
+            "family_name".into(),
+            "permit_type".into(),
+            "valid_until".into(),
+        ],
+        require_schema: true,
+    };
     let counter = |input: &str, nonce: &str, at| {
         verify(
             input,
@@ -153,6 +164,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
                 audience: Some(audience),
                 nonce: Some(nonce),
                 require_holder_binding: true,
+                policy: &policy,
             },
         )
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use clap::Args;
 use stele_core::did::MethodResolver;
 use stele_core::time::{Clock, SystemClock, Timestamp};
-use stele_core::verify::{HolderBinding, TrustList, Verdict, Verifier, VerifyOptions};
+use stele_core::verify::{HolderBinding, Policy, TrustList, Verdict, Verifier, VerifyOptions};
 
 use super::parse_time;
 use crate::{Failure, OutputMode, exit, files, output};
@@ -28,6 +28,15 @@ pub struct VerifyArgs {
     /// Require holder binding (an SD-JWT presentation with key binding).
     #[arg(long)]
     require_holder_binding: bool,
+    /// Accept only these credential types (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    accept_type: Vec<String>,
+    /// Claims that must be disclosed (comma-separated; address.locality names a part).
+    #[arg(long, value_delimiter = ',')]
+    require_claims: Vec<String>,
+    /// Require the disclosed claims to conform to the credential type's JSON Schema.
+    #[arg(long)]
+    require_schema: bool,
     /// The credential or presentation (a file, or - for stdin).
     input: String,
 }
@@ -44,6 +53,8 @@ pub struct Check<'a> {
     pub nonce: Option<&'a str>,
     /// Whether holder binding is required.
     pub require_holder_binding: bool,
+    /// The counter's policy.
+    pub policy: &'a Policy,
 }
 
 /// Verifies `input`; `Err` means it could not be checked (exit 2).
@@ -56,6 +67,7 @@ pub fn verify(input: &str, c: &Check<'_>) -> Result<Verdict, Failure> {
             nonce: c.nonce,
             ..HolderBinding::NONE
         },
+        policy: c.policy,
         ..VerifyOptions::new(c.now, c.trust)
     };
     verifier.verify(input, &options).map_err(|e| Failure {
@@ -76,6 +88,17 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
         None => SystemClock.now(),
     };
     let input = files::read_text(&a.input, "input")?;
+    let clean = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let policy = Policy {
+        accepted_types: clean(a.accept_type),
+        required_claims: clean(a.require_claims),
+        require_schema: a.require_schema,
+    };
     let verdict = verify(
         &input,
         &Check {
@@ -84,6 +107,7 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
             audience: a.audience.as_deref(),
             nonce: a.nonce.as_deref(),
             require_holder_binding: a.require_holder_binding,
+            policy: &policy,
         },
     )?;
     match mode {
