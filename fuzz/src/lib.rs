@@ -26,9 +26,12 @@ use stele_core::sdjwt::verifier::{KeyBindingCheck, UnverifiedSdJwt};
 use stele_core::sdjwt::{Disclosure, SdJwtLimits};
 use stele_core::time::Timestamp;
 
+/// A target body: takes one input, must not panic on any.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name, as `(name, body)`: the corpus directory
 /// `fuzz/corpus/<name>/` belongs to the target of the same name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("json", json),
     ("jws", jws),
     ("sdjwt", sdjwt),
