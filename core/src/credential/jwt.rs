@@ -29,13 +29,28 @@ pub fn issue(
 /// (VC-JOSE-COSE) or its `vc` claim (VCDM 1.1 JWT-VC), whose registered
 /// claims (`iss`, `nbf`, `exp`, `jti`, `sub`) must agree with the credential.
 pub fn credential_from_payload(payload: Map<String, Value>) -> Result<Credential, CredentialError> {
-    let Some(vc) = payload.get("vc") else {
-        return Credential::from_document(payload);
+    read_payload(payload, Credential::from_document)
+}
+
+/// [`credential_from_payload`] for the verifier: the same checks, but the
+/// credential's `document` is not kept (see
+/// [`Credential::from_document_discarding`]), which spares deep copies.
+pub(crate) fn credential_from_verified_payload(
+    payload: Map<String, Value>,
+) -> Result<Credential, CredentialError> {
+    read_payload(payload, Credential::from_document_discarding)
+}
+
+fn read_payload(
+    mut payload: Map<String, Value>,
+    read: fn(Map<String, Value>) -> Result<Credential, CredentialError>,
+) -> Result<Credential, CredentialError> {
+    let Some(vc) = payload.remove("vc") else {
+        return read(payload);
     };
-    let Value::Object(vc) = vc else {
+    let Value::Object(mut doc) = vc else {
         return Err(CredentialError::Member("vc"));
     };
-    let mut doc = vc.clone();
     // JWT-VC 1.1: the JWT claims stand for the credential members.
     if let Some(iss) = payload.get("iss") {
         doc.insert("issuer".into(), iss.clone());
@@ -63,5 +78,5 @@ pub fn credential_from_payload(payload: Map<String, Value>) -> Result<Credential
     {
         s.entry("id").or_insert_with(|| Value::String(sub.clone()));
     }
-    Credential::from_document(doc)
+    read(doc)
 }

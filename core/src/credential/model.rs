@@ -68,6 +68,20 @@ pub struct Credential {
 impl Credential {
     /// Reads and checks a credential document.
     pub fn from_document(document: Map<String, Value>) -> Result<Self, CredentialError> {
+        Self::read(document, true)
+    }
+
+    /// [`Credential::from_document`] for the verifier, which never looks at
+    /// the whole document: `credentialSubject` and `credentialStatus` are
+    /// moved out of it instead of cloned, and `document` is left empty.
+    /// Same checks, same errors.
+    pub(crate) fn from_document_discarding(
+        document: Map<String, Value>,
+    ) -> Result<Self, CredentialError> {
+        Self::read(document, false)
+    }
+
+    fn read(mut document: Map<String, Value>, keep: bool) -> Result<Self, CredentialError> {
         let version = match document.get("@context") {
             Some(Value::Array(items)) => match items.first().and_then(Value::as_str) {
                 Some(VCDM2_CONTEXT) => VcdmVersion::V2,
@@ -89,13 +103,12 @@ impl Credential {
                 .to_owned(),
             _ => return Err(CredentialError::Issuer),
         };
-        let subject = match document.get("credentialSubject") {
-            Some(Value::Object(o)) => o.clone(),
-            Some(Value::Array(a)) if a.len() == 1 => {
-                a[0].as_object().cloned().ok_or(CredentialError::Subject)?
-            }
+        // Shapes are checked here, in order; values are taken at the end.
+        match document.get("credentialSubject") {
+            Some(Value::Object(_)) => {}
+            Some(Value::Array(a)) if a.len() == 1 && a[0].is_object() => {}
             _ => return Err(CredentialError::Subject),
-        };
+        }
         let (from_name, until_name) = match version {
             VcdmVersion::V2 => ("validFrom", "validUntil"),
             VcdmVersion::V1_1 => ("issuanceDate", "expirationDate"),
@@ -110,10 +123,35 @@ impl Credential {
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err(CredentialError::Member("id")),
         };
-        let status = match document.get("credentialStatus") {
+        match document.get("credentialStatus") {
+            None | Some(Value::Array(_) | Value::Object(_)) => {}
+            Some(_) => return Err(CredentialError::Member("credentialStatus")),
+        }
+        let (subject, status) = if keep {
+            (
+                document.get("credentialSubject").cloned(),
+                document.get("credentialStatus").cloned(),
+            )
+        } else {
+            let taken = (
+                document.remove("credentialSubject"),
+                document.remove("credentialStatus"),
+            );
+            document = Map::new();
+            taken
+        };
+        let subject = match subject {
+            Some(Value::Object(o)) => o,
+            Some(Value::Array(a)) => match a.into_iter().next() {
+                Some(Value::Object(o)) => o,
+                _ => return Err(CredentialError::Subject),
+            },
+            _ => return Err(CredentialError::Subject),
+        };
+        let status = match status {
             None => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
-            Some(v @ Value::Object(_)) => vec![v.clone()],
+            Some(Value::Array(a)) => a,
+            Some(v @ Value::Object(_)) => vec![v],
             Some(_) => return Err(CredentialError::Member("credentialStatus")),
         };
         Ok(Credential {

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// Limits applied while parsing untrusted JSON.
@@ -167,11 +168,17 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
         }
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(self.fail(JsonError::DuplicateKey(key)));
+            // One lookup per member: the vacant entry is filled once the
+            // value is parsed.
+            match out.entry(key) {
+                Entry::Occupied(dup) => {
+                    let key = dup.key().clone();
+                    return Err(self.fail(JsonError::DuplicateKey(key)));
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(self.child())?);
+                }
             }
-            let v = map.next_value_seed(self.child())?;
-            out.insert(key, v);
         }
         Ok(Value::Object(out))
     }

@@ -121,7 +121,7 @@ impl<'a> UnverifiedSdJwt<'a> {
         let mut disclosures = HashMap::new();
         for encoded in self.parts.disclosure_strs() {
             let d = Disclosure::parse(encoded, crate::json::JsonLimits::DEFAULT)?;
-            if disclosures.insert(d.digest.clone(), (d, false)).is_some() {
+            if disclosures.insert(d.digest.clone(), d).is_some() {
                 return Err(SdJwtError::Disclosure(
                     "the same disclosure appears twice".into(),
                 ));
@@ -134,7 +134,8 @@ impl<'a> UnverifiedSdJwt<'a> {
             max_depth: self.limits.max_depth,
         };
         state.object(&mut payload, 0, Some(&mut disclosed))?;
-        if disclosures.values().any(|(_, used)| !used) {
+        // Every disclosure the payload references has been taken out.
+        if !disclosures.is_empty() {
             return Err(SdJwtError::Disclosure(
                 "a disclosure is not referenced by the SD-JWT".into(),
             ));
@@ -175,6 +176,12 @@ impl IssuerVerifiedSdJwt<'_> {
     /// Whether a key-binding JWT is attached.
     pub fn has_key_binding(&self) -> bool {
         self.kb_jwt.is_some()
+    }
+
+    /// Moves the claims out, for a caller that reads them once (the
+    /// verification pipeline); [`Self::claims`] is empty afterwards.
+    pub(crate) fn take_claims(&mut self) -> Map<String, Value> {
+        std::mem::take(&mut self.verified.claims)
     }
 
     /// Names of the top-level claims that came from disclosures.
@@ -265,7 +272,8 @@ fn check_kb(
 }
 
 struct Processing<'d> {
-    disclosures: &'d mut HashMap<String, (Disclosure, bool)>,
+    /// The disclosures not referenced yet; each is removed when its digest is met.
+    disclosures: &'d mut HashMap<String, Disclosure>,
     /// Every digest met in the payload or in disclosed values: each may appear once.
     seen: HashMap<String, ()>,
     max_depth: usize,
@@ -281,10 +289,10 @@ impl Processing<'_> {
         Ok(())
     }
 
+    /// The disclosure of `digest`, if one was presented. `see` refuses a
+    /// digest met twice, so removing it loses nothing.
     fn take(&mut self, digest: &str) -> Option<Disclosure> {
-        let (d, used) = self.disclosures.get_mut(digest)?;
-        *used = true;
-        Some(d.clone())
+        self.disclosures.remove(digest)
     }
 
     fn object(

@@ -7,7 +7,7 @@ use super::verdict::{
     Check, CheckName, Format, HolderBindingStatus, Outcome, Reason, ReasonCode, Verdict,
 };
 use super::{NonceState, StatusError, StatusOutcome, Verifier, VerifyError, VerifyOptions};
-use crate::credential::jwt::{ACCEPTED_TYP, credential_from_payload};
+use crate::credential::jwt::{ACCEPTED_TYP, credential_from_verified_payload};
 use crate::credential::schema::{CredentialType, credential_type};
 use crate::did::key::public_key_from_did_key;
 use crate::did::{Did, DidError, DidUrl, Relationship, ResolutionOptions};
@@ -405,7 +405,7 @@ fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>,
                     .map(Timestamp::from_unix)
             };
             let (nbf, exp) = (jwt_time("nbf"), jwt_time("exp"));
-            let vc = credential_from_payload(payload.clone())
+            let vc = credential_from_verified_payload(payload)
                 .map_err(|e| Reason::new(ReasonCode::Malformed, e))?;
             if vc.issuer != issuer.did.as_str() {
                 return Err(Reason::new(
@@ -433,8 +433,7 @@ fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>,
             })
         }
         Parsed::SdJwt(sd) => {
-            let verified = sd.verify_issuer(&issuer.key).map_err(sd_jwt_reason)?;
-            let claims = verified.claims();
+            let mut verified = sd.verify_issuer(&issuer.key).map_err(sd_jwt_reason)?;
             if let Some(name) = NOT_DISCLOSABLE
                 .iter()
                 .find(|n| verified_disclosed(&verified, n))
@@ -444,6 +443,7 @@ fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>,
                     format!("{name} must not be selectively disclosable"),
                 ));
             }
+            let claims = verified.take_claims();
             let vct = claims
                 .get("vct")
                 .and_then(Value::as_str)
@@ -462,16 +462,22 @@ fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>,
             let (iat, nbf, exp) = (time("iat")?, time("nbf")?, time("exp")?);
             let primary_type =
                 credential_type(vct).map_or_else(|| vct.to_owned(), |t| t.name.to_owned());
+            // The claims are moved, not cloned, into the subject.
             let mut subject = Map::new();
+            let (mut status, mut sub) = (Vec::new(), None);
             for (k, val) in claims {
-                if !SD_JWT_VC_REGISTERED.contains(&k.as_str()) {
-                    subject.insert(k.clone(), val.clone());
+                match k.as_str() {
+                    "status" => status.push(val),
+                    "sub" => sub = Some(val),
+                    name if SD_JWT_VC_REGISTERED.contains(&name) => {}
+                    _ => {
+                        subject.insert(k, val);
+                    }
                 }
             }
-            if let Some(Value::String(sub)) = claims.get("sub") {
-                subject.insert("id".into(), Value::String(sub.clone()));
+            if let Some(Value::String(sub)) = sub {
+                subject.insert("id".into(), Value::String(sub));
             }
-            let status = claims.get("status").cloned().into_iter().collect();
             Ok(Proven {
                 view: CredentialView {
                     types: vec![primary_type.clone()],
