@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+pub mod chain;
+
+pub use chain::{BlockRef, Chain, ChainError, Log, LogFilter, Receipt, TxRequest};
