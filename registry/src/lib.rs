@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod chain;
+pub mod contracts;
 
 pub use chain::{BlockRef, Chain, ChainError, Log, LogFilter, Receipt, TxRequest};
