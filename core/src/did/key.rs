@@ -174,7 +174,7 @@ impl DidKeyResolver {
             type_: "Multikey".to_owned(),
             controller: did.to_string(),
             public_key_multibase: Some(multibase),
-            public_key_jwk: None,
+            ..VerificationMethod::default()
         };
         let reference = |id: &str| vec![MethodRef::Reference(id.to_owned())];
         let mut doc = DidDocument {

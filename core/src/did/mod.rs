@@ -265,7 +265,7 @@ fn check_fragment(f: &str) -> Result<(), &'static str> {
 }
 
 /// A verification method of a DID document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerificationMethod {
     /// The method's id: a DID URL, or `#fragment` relative to the document.
@@ -281,6 +281,18 @@ pub struct VerificationMethod {
     /// A public JWK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key_jwk: Option<Value>,
+    /// A hex key (did:ethr's `Ed25519VerificationKey2018`, `EcdsaSecp256k1VerificationKey2019`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_hex: Option<String>,
+    /// A base58btc key without multibase prefix (`Ed25519VerificationKey2018`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_base58: Option<String>,
+    /// A base64 key (did:ethr attributes with the `base64` encoding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_base64: Option<String>,
+    /// A CAIP-10 account (`eip155:<chain>:<address>`) of an `EcdsaSecp256k1RecoveryMethod2020`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blockchain_account_id: Option<String>,
 }
 
 /// Multicodec codes for the public keys did:key and Multikey carry.
@@ -402,6 +414,18 @@ impl VerificationMethod {
                 "carries both publicKeyMultibase and publicKeyJwk".to_owned()
             ));
         }
+        let key_fields = [
+            self.public_key_multibase.is_some(),
+            self.public_key_jwk.is_some(),
+            self.public_key_hex.is_some(),
+            self.public_key_base58.is_some(),
+            self.public_key_base64.is_some(),
+        ];
+        if key_fields.iter().filter(|f| **f).count() > 1 {
+            return Err(bad(
+                "carries more than one public key representation".to_owned()
+            ));
+        }
         let multibase = || {
             let mb = self
                 .public_key_multibase
@@ -445,6 +469,24 @@ impl VerificationMethod {
                 }
                 PublicKey::from_jwk(&jwk).map_err(|e| bad(e.to_string()))
             }
+            // did:ethr's key types: the key in hex, base58 or base64.
+            "Ed25519VerificationKey2018" => {
+                let raw = self.raw_key().map_err(bad)?;
+                PublicKey::from_bytes(KeyType::Ed25519, &raw).map_err(|e| bad(e.to_string()))
+            }
+            "EcdsaSecp256k1VerificationKey2019" => match &self.public_key_jwk {
+                Some(v) => {
+                    let jwk = Jwk::from_value(v).map_err(|e| bad(e.to_string()))?;
+                    PublicKey::from_jwk(&jwk).map_err(|e| bad(e.to_string()))
+                }
+                None => {
+                    let raw = self.raw_key().map_err(bad)?;
+                    PublicKey::from_bytes(KeyType::Secp256k1, &raw).map_err(|e| bad(e.to_string()))
+                }
+            },
+            "EcdsaSecp256k1RecoveryMethod2020" => Err(bad(
+                "a recovery method names an account, not a public key".to_owned(),
+            )),
             "X25519KeyAgreementKey2019" | "X25519KeyAgreementKey2020" => Err(bad(
                 "an X25519 key-agreement key is not a signing key".to_owned(),
             )),
@@ -453,6 +495,45 @@ impl VerificationMethod {
             ))),
         }
     }
+}
+
+impl VerificationMethod {
+    /// The raw key bytes of a method that carries `publicKeyHex`,
+    /// `publicKeyBase58`, `publicKeyBase64` or `publicKeyMultibase` (no multicodec).
+    fn raw_key(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine as _;
+        if let Some(h) = &self.public_key_hex {
+            let h = h.strip_prefix("0x").unwrap_or(h);
+            return hex_decode(h).ok_or_else(|| "publicKeyHex is not hex".to_owned());
+        }
+        if let Some(b) = &self.public_key_base58 {
+            return bs58::decode(b)
+                .into_vec()
+                .map_err(|_| "publicKeyBase58 is not base58".to_owned());
+        }
+        if let Some(b) = &self.public_key_base64 {
+            let engine = base64::engine::general_purpose::STANDARD;
+            return engine
+                .decode(b)
+                .or_else(|_| crate::encoding::b64url_decode(b))
+                .map_err(|_| "publicKeyBase64 is not base64".to_owned());
+        }
+        if let Some(m) = &self.public_key_multibase {
+            return crate::encoding::multibase_b58_decode(m)
+                .map_err(|e| format!("publicKeyMultibase: {e}"));
+        }
+        Err(format!("a {} needs a public key", self.type_))
+    }
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
 }
 
 /// Verification relationships (DID Core §5.3).

@@ -797,6 +797,7 @@ fn vm(type_: &str, multibase: Option<String>, jwk: Option<Value>) -> Verificatio
         controller: "did:example:1".into(),
         public_key_multibase: multibase,
         public_key_jwk: jwk,
+        ..VerificationMethod::default()
     }
 }
 
@@ -888,10 +889,7 @@ fn verification_method_keys() {
         ),
         "32 bytes",
     );
-    invalid_doc(
-        vm("EcdsaSecp256k1RecoveryMethod2020", None, None),
-        "unsupported",
-    );
+    invalid_doc(vm("BbsBlsSignature2020", None, None), "unsupported");
     let mut with_d = serde_json::to_value(p256.to_jwk()).unwrap();
     with_d["d"] = json!(crate::encoding::b64url([1u8; 32]));
     invalid_doc(vm("JsonWebKey", None, Some(with_d)), "\"d\"");
@@ -1287,4 +1285,80 @@ fn resolvers_are_send_and_sync() {
     assert_send_sync::<MethodResolver>();
     assert_send_sync::<CachingResolver<MethodResolver>>();
     assert_send_sync::<DidKeyResolver>();
+}
+
+/// did:ethr documents carry keys as hex, base58 or base64 (Ed25519VerificationKey2018,
+/// EcdsaSecp256k1VerificationKey2019); a recovery method has no key.
+#[test]
+fn did_ethr_key_representations() {
+    let sk = crate::key::SecretKey::generate(crate::key::KeyType::Ed25519, &mut rand_core::OsRng);
+    let raw = sk.public_key().to_bytes();
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let base = VerificationMethod {
+        id: "did:ethr:0x7a69:0xabc#delegate-1".into(),
+        type_: "Ed25519VerificationKey2018".into(),
+        controller: "did:ethr:0x7a69:0xabc".into(),
+        ..VerificationMethod::default()
+    };
+    for vm in [
+        VerificationMethod {
+            public_key_hex: Some(hex.clone()),
+            ..base.clone()
+        },
+        VerificationMethod {
+            public_key_hex: Some(format!("0x{hex}")),
+            ..base.clone()
+        },
+        VerificationMethod {
+            public_key_base58: Some(bs58::encode(&raw).into_string()),
+            ..base.clone()
+        },
+        VerificationMethod {
+            public_key_base64: Some(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                &raw,
+            )),
+            ..base.clone()
+        },
+    ] {
+        assert_eq!(vm.public_key().unwrap(), sk.public_key(), "{vm:?}");
+    }
+    let two = VerificationMethod {
+        public_key_hex: Some(hex.clone()),
+        public_key_base58: Some(bs58::encode(&raw).into_string()),
+        ..base.clone()
+    };
+    assert!(
+        two.public_key().is_err(),
+        "two key representations are ambiguous"
+    );
+    assert!(
+        VerificationMethod {
+            public_key_hex: Some("zz".into()),
+            ..base.clone()
+        }
+        .public_key()
+        .is_err()
+    );
+    let k1 = crate::key::SecretKey::generate(crate::key::KeyType::Secp256k1, &mut rand_core::OsRng);
+    let k1_hex: String = k1
+        .public_key()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let vm = VerificationMethod {
+        type_: "EcdsaSecp256k1VerificationKey2019".into(),
+        public_key_hex: Some(k1_hex),
+        ..base.clone()
+    };
+    assert_eq!(vm.public_key().unwrap(), k1.public_key());
+    let recovery = VerificationMethod {
+        type_: "EcdsaSecp256k1RecoveryMethod2020".into(),
+        blockchain_account_id: Some(
+            "eip155:31337:0x0000000000000000000000000000000000000001".into(),
+        ),
+        ..base
+    };
+    assert!(recovery.public_key().is_err());
 }

@@ -25,7 +25,7 @@ use std::sync::{Arc, RwLock};
 pub use nonce::{MemoryNonceStore, NonceState, NonceStore};
 pub use policy::Policy;
 pub use status::{StatusChecker, StatusError, StatusOutcome};
-pub use trust::{TrustError, TrustList, TrustSource};
+pub use trust::{AnyOf, TrustError, TrustList, TrustSource};
 pub use verdict::{
     Check, CheckName, Format, HolderBindingStatus, Outcome, Reason, ReasonCode, Verdict,
 };

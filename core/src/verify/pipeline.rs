@@ -306,7 +306,16 @@ fn resolve_issuer(
     if did.method() == "key" {
         return Ok(did_key(v, &did, kid.as_deref()).map(|key| IssuerKey { did, key }));
     }
-    let resolution = match v.resolver.resolve(&did, &ResolutionOptions::default()) {
+    // The key must have been valid when the credential was issued: rotating
+    // a key does not invalidate what it signed before. The time comes from
+    // the payload before the signature is checked; the proof step then
+    // authenticates it with the key it selected (a key marked compromised is
+    // never valid, whatever time is claimed: the resolver's business).
+    let options = ResolutionOptions {
+        version_time: unverified_issuance_time(parsed),
+        version_id: None,
+    };
+    let resolution = match v.resolver.resolve(&did, &options) {
         Ok(r) => r,
         Err(e) if e.is_unavailable() => return Err(VerifyError::Resolution(e)),
         Err(e) => return Ok(Err(did_reason(e))),
@@ -335,6 +344,26 @@ fn resolve_issuer(
         Ok(key) => Ok(IssuerKey { did, key }),
         Err(e) => Err(Reason::new(ReasonCode::InvalidKey, e)),
     })
+}
+
+/// When the credential says it was issued (`iat`, `nbf`, `validFrom`, `issuanceDate`).
+fn unverified_issuance_time(parsed: &Parsed<'_>) -> Option<Timestamp> {
+    let p = parsed.jws().unverified_payload();
+    let number = |name: &str| {
+        p.get(name)
+            .and_then(Value::as_i64)
+            .map(Timestamp::from_unix)
+    };
+    let text = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(|s| Timestamp::parse_rfc3339(s).ok())
+    };
+    match parsed {
+        Parsed::SdJwt(_) => number("iat").or_else(|| number("nbf")),
+        Parsed::Jwt(_) => text(p.get("validFrom"))
+            .or_else(|| number("nbf"))
+            .or_else(|| text(p.get("vc").and_then(|vc| vc.get("issuanceDate")))),
+    }
 }
 
 fn did_key(v: &Verifier, did: &Did, kid: Option<&str>) -> Result<PublicKey, Reason> {

@@ -608,3 +608,66 @@ mod props {
         }
     }
 }
+
+/// A DID whose key was rotated at `ROTATED`: documents before that time list
+/// the old key, later ones the new key (as a did:ethr resolver answers
+/// `versionTime` queries).
+struct Rotating {
+    old: DidDocument,
+    new: DidDocument,
+}
+const ROTATED: i64 = ISSUED + 3600;
+impl crate::did::DidResolver for Rotating {
+    fn resolve(&self, _: &Did, o: &ResolutionOptions) -> Result<Resolution, DidError> {
+        let at = o.version_time.map_or(i64::MAX, Timestamp::unix);
+        Ok(Resolution {
+            document: if at < ROTATED {
+                self.old.clone()
+            } else {
+                self.new.clone()
+            },
+            metadata: DocumentMetadata::default(),
+            content_type: crate::did::CONTENT_TYPE_DID_JSON,
+        })
+    }
+}
+
+#[test]
+fn key_rotation_keeps_earlier_credentials_valid() {
+    let old_key = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let new_key = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let (did, old) = example_issuer(&old_key);
+    let (_, new) = example_issuer(&new_key);
+    let v = Verifier::new(Arc::new(Rotating { old, new }));
+    let trust = TrustList::empty().with(did.as_str(), None);
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let issue_at = |key: &SecretKey, at: i64| {
+        Issuer::new(key, did.clone(), "did:example:immigration#key-1".into())
+            .issue(
+                &IssueRequest {
+                    credential_type: "ResidencePermitCredential",
+                    claims: permit_claims(),
+                    holder: None,
+                    valid_from: None,
+                    valid_until: None,
+                    format: CredentialFormat::SdJwt,
+                    status: None,
+                },
+                Timestamp::from_unix(at),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue")
+    };
+    // Signed by the old key before the rotation: still valid after it.
+    check(&v, &issue_at(&old_key, ISSUED), &opts, &[]);
+    // Signed by the new key after the rotation.
+    check(&v, &issue_at(&new_key, ROTATED + 10), &opts, &[]);
+    // The old key used after the rotation: its signature does not verify
+    // under the key valid at that time.
+    check(
+        &v,
+        &issue_at(&old_key, ROTATED + 10),
+        &opts,
+        &[ReasonCode::BadSignature],
+    );
+}

@@ -117,6 +117,28 @@ impl TrustSource for TrustList {
     }
 }
 
+/// Trusts an issuer when any of its sources does: e.g. accreditation on the
+/// chain for agencies, plus a trust file for did:key issuers in development.
+/// An outage of any source that is asked is "could not check", unless an
+/// earlier source already said yes.
+pub struct AnyOf(pub Vec<std::sync::Arc<dyn TrustSource>>);
+
+impl TrustSource for AnyOf {
+    fn is_accredited(
+        &self,
+        issuer: &str,
+        credential_type: &str,
+        at: Timestamp,
+    ) -> Result<bool, TrustError> {
+        for source in &self.0 {
+            if source.is_accredited(issuer, credential_type, at)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +169,22 @@ mod tests {
         assert!(TrustList::from_json(br#"{"issuers":[{"types":[]}]}"#).is_err());
         assert!(TrustList::from_json(br#"{"issuers":[],"issuers":[]}"#).is_err());
         assert!(TrustList::from_json(b"not json").is_err());
+    }
+
+    #[test]
+    fn any_of() {
+        use std::sync::Arc;
+        let now = Timestamp::from_unix(0);
+        let a = TrustList::empty().with("did:key:a", None);
+        let b = TrustList::empty().with("did:key:b", Some(&["T"]));
+        let both = AnyOf(vec![Arc::new(a), Arc::new(b)]);
+        assert!(both.is_accredited("did:key:a", "T", now).unwrap());
+        assert!(both.is_accredited("did:key:b", "T", now).unwrap());
+        assert!(!both.is_accredited("did:key:b", "U", now).unwrap());
+        assert!(
+            !AnyOf(Vec::new())
+                .is_accredited("did:key:a", "T", now)
+                .unwrap()
+        );
     }
 }
