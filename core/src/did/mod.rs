@@ -577,6 +577,9 @@ impl Relationship {
 /// `verificationMethod`, or a method embedded in place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+// Embedded methods are rare and documents are short-lived; boxing would only
+// complicate matching.
+#[allow(clippy::large_enum_variant)]
 pub enum MethodRef {
     /// A DID URL (or `#fragment`) naming a method in `verificationMethod`.
     Reference(String),
