@@ -1,0 +1,53 @@
+//! Accreditation on the chain as core's [`TrustSource`]: "was this issuer
+//! DID accredited for this credential type at this time" is one `eth_call`
+//! of `Accreditation.isAccredited`.
+
+use std::sync::Arc;
+
+use alloy_primitives::Address;
+use alloy_sol_types::SolCall;
+use stele_core::time::Timestamp;
+use stele_core::verify::{TrustError, TrustSource};
+
+use crate::chain::{BlockRef, Chain};
+use crate::contracts::Accreditation;
+
+/// The accreditation registry read through a [`Chain`].
+pub struct ChainTrust {
+    chain: Arc<dyn Chain>,
+    accreditation: Address,
+}
+
+impl ChainTrust {
+    /// Reads the accreditation contract at `accreditation`.
+    pub fn new(chain: Arc<dyn Chain>, accreditation: Address) -> Self {
+        ChainTrust {
+            chain,
+            accreditation,
+        }
+    }
+}
+
+impl TrustSource for ChainTrust {
+    fn is_accredited(
+        &self,
+        issuer: &str,
+        credential_type: &str,
+        at: Timestamp,
+    ) -> Result<bool, TrustError> {
+        let call = Accreditation::isAccreditedCall {
+            issuer: issuer.to_owned(),
+            credentialType: credential_type.to_owned(),
+            at: u64::try_from(at.unix()).unwrap_or(0),
+        };
+        let out = self
+            .chain
+            .call(self.accreditation, &call.abi_encode(), BlockRef::Latest)
+            .map_err(|e| TrustError::Unavailable(e.to_string()))?;
+        Accreditation::isAccreditedCall::abi_decode_returns(&out).map_err(|_| {
+            TrustError::Unavailable(
+                "the accreditation registry gave no answer (is it deployed here?)".into(),
+            )
+        })
+    }
+}
