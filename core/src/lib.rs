@@ -9,5 +9,6 @@ pub mod jose;
 pub mod json;
 pub mod key;
 pub mod sdjwt;
+pub mod status;
 pub mod time;
 pub mod verify;

@@ -24,6 +24,7 @@ use stele_core::key::{Jwk, KeyType, PublicKey, SecretKey, ecdsa_der_to_p1363};
 use stele_core::sdjwt::holder::HeldSdJwt;
 use stele_core::sdjwt::verifier::{KeyBindingCheck, UnverifiedSdJwt};
 use stele_core::sdjwt::{Disclosure, SdJwtLimits};
+use stele_core::status::{DecodeLimits, StatusEntry, StatusList, entries_from_status_claim};
 use stele_core::time::Timestamp;
 
 /// A target body: takes one input, must not panic on any.
@@ -42,6 +43,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("key_bytes", key_bytes),
     ("credential", credential),
     ("timestamp", timestamp),
+    ("status", status),
 ];
 
 const KEY_TYPES: [KeyType; 3] = [KeyType::Ed25519, KeyType::P256, KeyType::Secp256k1];
@@ -269,5 +271,34 @@ pub fn timestamp(data: &[u8]) {
     };
     if let Ok(back) = Timestamp::parse_rfc3339(&t.to_rfc3339()) {
         assert_eq!(back, t, "RFC 3339 round trip of {s:?}");
+    }
+}
+
+/// Bitstring Status List: `StatusList::decode_with_limits` on the input as
+/// `encodedList` text and on the input as GZIP bytes (so the fuzzer reaches
+/// the inflater without having to learn base64url), and
+/// `status::entries_from_status_claim` / `StatusEntry::from_value` on the
+/// input as JSON; entries that parse are looked up in the decoded list.
+pub fn status(data: &[u8]) {
+    let limits = DecodeLimits {
+        max_encoded_bytes: 1 << 20,
+        max_decompressed_bytes: 1 << 20,
+    };
+    let mut list = utf8(data).and_then(|s| StatusList::decode_with_limits(s, limits).ok());
+    let as_gzip = format!("u{}", stele_core::encoding::b64url(data));
+    if let Ok(l) = StatusList::decode_with_limits(&as_gzip, limits) {
+        list = Some(l);
+    }
+    let Ok(value) = json::parse(data, JsonLimits::DEFAULT) else {
+        return;
+    };
+    let _ = StatusEntry::from_value(&value);
+    let fallback = StatusList::with_min_len();
+    let list = list.as_ref().unwrap_or(&fallback);
+    if let Ok(entries) = entries_from_status_claim(&value) {
+        for entry in &entries {
+            let _ = list.status_of(entry);
+            let _ = StatusEntry::from_value(&entry.to_value());
+        }
     }
 }
