@@ -1,6 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+pub mod account;
 pub mod chain;
 pub mod contracts;
+pub mod rpc;
 
+pub use account::{Account, AccountError};
 pub use chain::{BlockRef, Chain, ChainError, Log, LogFilter, Receipt, TxRequest};
+pub use contracts::Deployment;
+#[cfg(feature = "http")]
+pub use rpc::ReqwestTransport;
+pub use rpc::{HttpTransport, RpcChain, TransportError};
