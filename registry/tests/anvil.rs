@@ -128,3 +128,62 @@ fn a_dead_node_mid_session_is_unavailable() {
     drop(node);
     assert_every_method_unavailable(&chain);
 }
+
+/// Serves one canned HTTP answer per connection (after reading the request
+/// head), then holds the connection open for `hold`.
+fn one_shot_server(answer: Vec<u8>, hold: Duration) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let answer = answer.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(&answer);
+                let _ = stream.flush();
+                std::thread::sleep(hold);
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_node_that_stalls_mid_answer_times_out_into_unavailable() {
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"jsonrpc\":\"2.0\",";
+    let url = one_shot_server(head.to_vec(), Duration::from_secs(10));
+    let timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let r = client(&url, timeout).chain_id();
+    let took = started.elapsed();
+    assert!(matches!(r, Err(ChainError::Unavailable(_))), "{r:?}");
+    assert!(took < timeout * 5, "timed out after {took:?}");
+}
+
+#[test]
+fn an_oversized_answer_is_cut_off() {
+    // No content-length: the body ends when the connection closes, so the cap
+    // must hold while reading.
+    let mut answer =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n".to_vec();
+    answer.extend(std::iter::repeat_n(b' ', 256 * 1024));
+    let url = one_shot_server(answer, Duration::ZERO);
+    let chain = client(&url, Duration::from_secs(5)).with_max_response_bytes(64 * 1024);
+    assert_eq!(chain.block_number(), Err(ChainError::TooLarge));
+
+    let declared = b"HTTP/1.1 200 OK\r\ncontent-length: 999999999\r\n\r\n{}".to_vec();
+    let url = one_shot_server(declared, Duration::from_secs(1));
+    let chain = client(&url, Duration::from_secs(5)).with_max_response_bytes(64 * 1024);
+    assert_eq!(chain.block_number(), Err(ChainError::TooLarge));
+}
+
+#[test]
+fn an_http_error_status_is_unavailable() {
+    let answer = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n".to_vec();
+    let url = one_shot_server(answer, Duration::ZERO);
+    let r = client(&url, Duration::from_secs(5)).chain_id();
+    assert!(matches!(r, Err(ChainError::Unavailable(_))), "{r:?}");
+}
