@@ -432,7 +432,8 @@ impl Chain for RpcChain {
         if hash != expected {
             return Err(garbage("the node named another transaction hash"));
         }
-        let deadline = Instant::now() + self.receipt_wait;
+        let started = Instant::now();
+        let deadline = started.checked_add(self.receipt_wait).unwrap_or(started);
         let mut pause = Duration::from_millis(20);
         loop {
             if let Some(receipt) = self.receipt(hash)? {
@@ -700,6 +701,25 @@ mod tests {
                 .unwrap_err()
                 .is_unavailable()
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever a node answers, the client returns a value or an error, never panics.
+        #[test]
+        fn any_answer_is_handled(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256),
+                                 result in "[\\[\\]{}\",:0-9a-fx ]{0,64}") {
+            let wrapped = format!(r#"{{"jsonrpc":"2.0","id":1,"result":{result}}}"#);
+            for answer in [String::from_utf8_lossy(&body).into_owned(), wrapped] {
+                let c = || chain(vec![Ok(answer.as_str()), Ok(answer.as_str())]);
+                let filter = LogFilter { address: Address::ZERO, from_block: 0, to_block: None, topics: vec![None] };
+                let _ = c().chain_id();
+                let _ = c().block_timestamp(1);
+                let _ = c().call(Address::ZERO, &[], BlockRef::Number(3));
+                let _ = c().logs(&filter);
+                let _ = c().gas_price();
+                let _ = c().send_raw_transaction(&[0xc0]);
+            }
+        }
     }
 
     #[test]
