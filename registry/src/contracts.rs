@@ -3,7 +3,12 @@
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
-use alloy_primitives::Bytes;
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::SolValue;
+use serde::{Deserialize, Serialize};
+
+use crate::account::Account;
+use crate::chain::{Chain, ChainError, TxRequest};
 
 alloy_sol_types::sol!(
     #[sol(all_derives)]
@@ -58,6 +63,87 @@ pub mod bytecode {
     }
 }
 
+/// Where the four contracts live on one chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// The chain they were deployed to (EIP-155 id).
+    pub chain_id: u64,
+    /// The ERC-1056 DID registry.
+    pub did_registry: Address,
+    /// The accreditation registry.
+    pub accreditation: Address,
+    /// Status-list publication (bound to `did_registry`).
+    pub status_lists: Address,
+    /// Audit anchors.
+    pub audit_anchors: Address,
+    /// The block of the first deployment transaction: where log scans may start.
+    pub deployed_at_block: u64,
+}
+
+/// Deploys the four contracts from `deployer`, with `governors` as the
+/// accreditation registry's governance accounts.
+pub fn deploy(
+    chain: &dyn Chain,
+    deployer: &Account,
+    governors: &[Address],
+) -> Result<Deployment, ChainError> {
+    let chain_id = chain.chain_id()?;
+    let create = |code: Bytes, args: Vec<u8>| -> Result<(Address, u64), ChainError> {
+        let mut data = code.to_vec();
+        data.extend_from_slice(&args);
+        let receipt = deployer.send(
+            chain,
+            &TxRequest {
+                to: None,
+                data: data.into(),
+                gas: None,
+            },
+        )?;
+        let address = receipt.contract_address.ok_or_else(|| {
+            ChainError::Unavailable(format!(
+                "deployment {} has no contract address in its receipt",
+                receipt.transaction_hash
+            ))
+        })?;
+        Ok((address, receipt.block_number))
+    };
+    let (did_registry, first_block) = create(bytecode::did_registry(), Vec::new())?;
+    let (accreditation, _) = create(
+        bytecode::accreditation(),
+        (governors.to_vec(),).abi_encode_params(),
+    )?;
+    let (status_lists, _) = create(bytecode::status_lists(), did_registry.abi_encode())?;
+    let (audit_anchors, _) = create(bytecode::audit_anchors(), Vec::new())?;
+    Ok(Deployment {
+        chain_id,
+        did_registry,
+        accreditation,
+        status_lists,
+        audit_anchors,
+        deployed_at_block: first_block,
+    })
+}
+
+/// A readable revert reason from revert data: the string of `Error(string)`,
+/// `panic 0x..` for `Panic(uint256)`, otherwise the data in hex (`0x` when
+/// there is none).
+pub fn revert_reason(data: &[u8]) -> String {
+    const ERROR: [u8; 4] = [0x08, 0xc3, 0x79, 0xa0]; // Error(string)
+    const PANIC: [u8; 4] = [0x4e, 0x48, 0x7b, 0x71]; // Panic(uint256)
+    if let Some((selector, body)) = data.split_first_chunk::<4>() {
+        if *selector == ERROR {
+            if let Ok(reason) = String::abi_decode(body) {
+                return reason;
+            }
+        } else if *selector == PANIC {
+            if let Ok(code) = U256::abi_decode(body) {
+                return format!("panic 0x{code:02x}");
+            }
+        }
+    }
+    alloy_primitives::hex::encode_prefixed(data)
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_sol_types::{SolCall, SolEvent};
@@ -92,5 +178,22 @@ mod tests {
         ] {
             assert!(code.len() > 100);
         }
+    }
+
+    #[test]
+    fn revert_reasons() {
+        let mut error = vec![0x08, 0xc3, 0x79, 0xa0];
+        error.extend_from_slice(&"bad_actor".to_string().abi_encode());
+        assert_eq!(revert_reason(&error), "bad_actor");
+        let mut panic = vec![0x4e, 0x48, 0x7b, 0x71];
+        panic.extend_from_slice(&U256::from(0x11).abi_encode());
+        assert_eq!(revert_reason(&panic), "panic 0x11");
+        assert_eq!(revert_reason(&[0xde, 0xad]), "0xdead");
+        assert_eq!(revert_reason(&[]), "0x");
+        // A truncated Error(string) falls back to hex, without panicking.
+        assert_eq!(
+            revert_reason(&error[..40]),
+            alloy_primitives::hex::encode_prefixed(&error[..40])
+        );
     }
 }

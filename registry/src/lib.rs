@@ -1,9 +1,17 @@
 #![doc = include_str!("../README.md")]
 
+pub mod account;
+pub mod agency;
 pub mod chain;
 pub mod contracts;
 pub mod did_ethr;
+pub mod rpc;
 pub mod status;
 pub mod trust;
 
+pub use account::{Account, AccountError};
 pub use chain::{BlockRef, Chain, ChainError, Log, LogFilter, Receipt, TxRequest};
+pub use contracts::Deployment;
+#[cfg(feature = "http")]
+pub use rpc::ReqwestTransport;
+pub use rpc::{HttpTransport, RpcChain, TransportError};
