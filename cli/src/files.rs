@@ -42,6 +42,34 @@ pub fn read_key(path: &str) -> Result<SecretKey, Failure> {
         .map_err(|e| Failure::usage(format!("key file {path:?}: {e}")))
 }
 
+/// Writes `bytes` to `path` atomically with `mode`: a temporary file in the
+/// same directory is written, synced and renamed over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Failure::usage(format!("{} is not a file path", path.display())))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        fs::File::open(&dir).and_then(|d| d.sync_all())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))
+}
+
 /// Writes a secret key as a private JWK to `path` with mode 0600, atomically:
 /// a temporary file in the same directory is written, synced and renamed, so
 /// a crash leaves either no file or the whole file. Refuses to overwrite
@@ -53,33 +81,6 @@ pub fn write_key(path: &Path, key: &SecretKey, force: bool) -> Result<(), Failur
             path.display()
         )));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::usage(format!("{} is not a file path", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let fail = |e: std::io::Error| Failure::failed(format!("cannot write {}: {e}", path.display()));
     let json = key.to_private_jwk_json();
-    let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(json.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        fs::File::open(&dir).and_then(|d| d.sync_all())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    write_atomic(path, json.as_bytes(), 0o600)
 }

@@ -51,3 +51,52 @@ impl TrustSource for ChainTrust {
         })
     }
 }
+
+/// Governance: accredits `issuer` for `credential_type` from `from` until
+/// `until` (Unix seconds), sent by the governance account `governor`.
+pub fn accredit(
+    chain: &dyn Chain,
+    accreditation: Address,
+    governor: &crate::Account,
+    issuer: &str,
+    credential_type: &str,
+    from: u64,
+    until: u64,
+) -> Result<crate::Receipt, crate::ChainError> {
+    let call = Accreditation::accreditCall {
+        issuer: issuer.to_owned(),
+        credentialType: credential_type.to_owned(),
+        validFrom: from,
+        validUntil: until,
+    };
+    governor.send(
+        chain,
+        &crate::TxRequest {
+            to: Some(accreditation),
+            data: call.abi_encode().into(),
+            gas: None,
+        },
+    )
+}
+
+/// Governance: withdraws every accreditation of `issuer` for `credential_type` from now on.
+pub fn revoke(
+    chain: &dyn Chain,
+    accreditation: Address,
+    governor: &crate::Account,
+    issuer: &str,
+    credential_type: &str,
+) -> Result<crate::Receipt, crate::ChainError> {
+    let call = Accreditation::revokeCall {
+        issuer: issuer.to_owned(),
+        credentialType: credential_type.to_owned(),
+    };
+    governor.send(
+        chain,
+        &crate::TxRequest {
+            to: Some(accreditation),
+            data: call.abi_encode().into(),
+            gas: None,
+        },
+    )
+}
