@@ -35,7 +35,9 @@ pub mod bytecode {
         // scripts/test; a malformed one is a build error caught by the tests.
         let v: serde_json::Value = serde_json::from_str(artifact).unwrap_or_default();
         let hex = v[field].as_str().unwrap_or("0x");
-        alloy_primitives::hex::decode(hex).map(Bytes::from).unwrap_or_default()
+        alloy_primitives::hex::decode(hex)
+            .map(Bytes::from)
+            .unwrap_or_default()
     }
 
     /// `DIDRegistry` creation code.
@@ -73,8 +75,14 @@ mod tests {
             DIDRegistry::DIDDelegateChanged::SIGNATURE,
             "DIDDelegateChanged(address,bytes32,address,uint256,uint256)"
         );
-        assert_eq!(DIDRegistry::DIDOwnerChanged::SIGNATURE, "DIDOwnerChanged(address,address,uint256)");
-        assert_eq!(DIDRegistry::identityOwnerCall::SIGNATURE, "identityOwner(address)");
+        assert_eq!(
+            DIDRegistry::DIDOwnerChanged::SIGNATURE,
+            "DIDOwnerChanged(address,address,uint256)"
+        );
+        assert_eq!(
+            DIDRegistry::identityOwnerCall::SIGNATURE,
+            "identityOwner(address)"
+        );
         assert_eq!(DIDRegistry::changedCall::SIGNATURE, "changed(address)");
         for code in [
             bytecode::did_registry(),

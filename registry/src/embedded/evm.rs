@@ -40,7 +40,9 @@ pub(crate) fn check_raw(raw: &[u8], chain_id: u64) -> Result<CheckedTx, ChainErr
     let envelope = TxEnvelope::decode_2718(&mut buf)
         .map_err(|e| ChainError::Rejected(format!("malformed transaction: {e}")))?;
     if !buf.is_empty() {
-        return Err(ChainError::Rejected("malformed transaction: trailing bytes".into()));
+        return Err(ChainError::Rejected(
+            "malformed transaction: trailing bytes".into(),
+        ));
     }
     if matches!(envelope, TxEnvelope::Eip4844(_) | TxEnvelope::Eip7702(_)) {
         return Err(ChainError::Rejected("unsupported transaction type".into()));
@@ -76,7 +78,12 @@ pub(crate) fn check_raw(raw: &[u8], chain_id: u64) -> Result<CheckedTx, ChainErr
         gas_priority_fee: envelope.max_priority_fee_per_gas(),
         ..TxEnv::default()
     };
-    Ok(CheckedTx { hash: *envelope.tx_hash(), sender, nonce: envelope.nonce(), env })
+    Ok(CheckedTx {
+        hash: *envelope.tx_hash(),
+        sender,
+        nonce: envelope.nonce(),
+        env,
+    })
 }
 
 /// The environment of the block a transaction or call runs in.
@@ -119,9 +126,11 @@ pub(crate) fn execute(
 
 fn evm_error(e: EVMError<Infallible>) -> ChainError {
     match e {
-        EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { .. }) => ChainError::Rejected(
-            "insufficient funds: the embedded chain has no balances, offer gas price 0".into(),
-        ),
+        EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { .. }) => {
+            ChainError::Rejected(
+                "insufficient funds: the embedded chain has no balances, offer gas price 0".into(),
+            )
+        }
         EVMError::Transaction(t) => ChainError::Rejected(t.to_string()),
         EVMError::Header(h) => ChainError::Storage(format!("block environment: {h}")),
         other => ChainError::Storage(format!("execution failed: {other}")),
@@ -129,7 +138,14 @@ fn evm_error(e: EVMError<Infallible>) -> ChainError {
 }
 
 /// A read-only call's transaction.
-pub(crate) fn call_tx(chain_id: u64, from: Address, kind: TxKind, data: Bytes, gas: u64, nonce: u64) -> TxEnv {
+pub(crate) fn call_tx(
+    chain_id: u64,
+    from: Address,
+    kind: TxKind,
+    data: Bytes,
+    gas: u64,
+    nonce: u64,
+) -> TxEnv {
     TxEnv {
         caller: from,
         gas_limit: gas,
@@ -155,8 +171,12 @@ pub(crate) fn revert_reason(output: &[u8]) -> String {
 pub(crate) fn failure(result: &ExecutionResult) -> Option<ChainError> {
     match result {
         ExecutionResult::Success { .. } => None,
-        ExecutionResult::Revert { output, .. } => Some(ChainError::Reverted { reason: revert_reason(output) }),
-        ExecutionResult::Halt { reason, .. } => Some(ChainError::Reverted { reason: format!("halted: {reason:?}") }),
+        ExecutionResult::Revert { output, .. } => Some(ChainError::Reverted {
+            reason: revert_reason(output),
+        }),
+        ExecutionResult::Halt { reason, .. } => Some(ChainError::Reverted {
+            reason: format!("halted: {reason:?}"),
+        }),
     }
 }
 

@@ -61,13 +61,18 @@ pub struct EmbeddedConfig {
 impl Default for EmbeddedConfig {
     /// Chain id [`DEFAULT_CHAIN_ID`] and the system clock.
     fn default() -> Self {
-        EmbeddedConfig { chain_id: DEFAULT_CHAIN_ID, clock: Arc::new(SystemClock) }
+        EmbeddedConfig {
+            chain_id: DEFAULT_CHAIN_ID,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
 impl std::fmt::Debug for EmbeddedConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedConfig").field("chain_id", &self.chain_id).finish_non_exhaustive()
+        f.debug_struct("EmbeddedConfig")
+            .field("chain_id", &self.chain_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -165,7 +170,11 @@ impl Inner {
         let tx = check_raw(raw, chain_id)?;
         let expected = self.state.nonce(tx.sender, ctx.number);
         if tx.nonce != expected {
-            let which = if tx.nonce < expected { "too low" } else { "too high" };
+            let which = if tx.nonce < expected {
+                "too low"
+            } else {
+                "too high"
+            };
             return Err(ChainError::Rejected(format!(
                 "nonce {which}: {} for sender {}, expected {expected}",
                 tx.nonce, tx.sender
@@ -189,7 +198,11 @@ impl Inner {
                 })
                 .collect(),
         };
-        Ok(Executed { hash: tx.hash, changes: outcome.state, receipt })
+        Ok(Executed {
+            hash: tx.hash,
+            changes: outcome.state,
+            receipt,
+        })
     }
 
     /// Applies a mined block (its transactions' changes, in order).
@@ -202,7 +215,10 @@ impl Inner {
                 let pos = self.logs.len();
                 self.by_address.entry(l.address).or_default().push(pos);
                 if let Some(t0) = l.topics.first() {
-                    self.by_topic0.entry((l.address, *t0)).or_default().push(pos);
+                    self.by_topic0
+                        .entry((l.address, *t0))
+                        .or_default()
+                        .push(pos);
                 }
                 self.logs.push(Log {
                     address: l.address,
@@ -216,42 +232,63 @@ impl Inner {
             }
         }
         self.state.push_block_hash(block.hash);
-        self.blocks.push(BlockMeta { timestamp: block.timestamp, hash: block.hash });
+        self.blocks.push(BlockMeta {
+            timestamp: block.timestamp,
+            hash: block.hash,
+        });
     }
 
     /// Replays a stored block at open, checking it against what execution
     /// gives now.
     fn replay(&mut self, chain_id: u64, block: StoredBlock) -> Result<(), ChainError> {
         let n = block.number;
-        let corrupt = |what: String| ChainError::Storage(format!("corrupt chain file: block {n}: {what}"));
+        let corrupt =
+            |what: String| ChainError::Storage(format!("corrupt chain file: block {n}: {what}"));
         if n != self.blocks.len() as u64 {
             return Err(corrupt(format!("expected block {}", self.blocks.len())));
         }
         let parent = match self.blocks.last() {
             Some(p) => *p,
-            None => BlockMeta { timestamp: 0, hash: B256::ZERO },
+            None => BlockMeta {
+                timestamp: 0,
+                hash: B256::ZERO,
+            },
         };
         if block.parent_hash != parent.hash {
-            return Err(corrupt("parent hash does not match the previous block".into()));
+            return Err(corrupt(
+                "parent hash does not match the previous block".into(),
+            ));
         }
         if block.timestamp < parent.timestamp {
             return Err(corrupt("timestamp goes back".into()));
         }
-        if block.transactions.len() != block.receipts.len() || (n == 0) != block.transactions.is_empty() {
+        if block.transactions.len() != block.receipts.len()
+            || (n == 0) != block.transactions.is_empty()
+        {
             return Err(corrupt("transactions and receipts do not match".into()));
         }
-        let ctx = BlockCtx { number: n, timestamp: block.timestamp };
+        let ctx = BlockCtx {
+            number: n,
+            timestamp: block.timestamp,
+        };
         let mut executed = Vec::with_capacity(block.transactions.len());
         for (raw, stored) in block.transactions.iter().zip(&block.receipts) {
             let tx = self
                 .execute_tx(chain_id, ctx, raw)
                 .map_err(|e| corrupt(format!("stored transaction no longer valid: {e}")))?;
             if &tx.receipt != stored {
-                return Err(corrupt(format!("replay of {} gives a different receipt", tx.hash)));
+                return Err(corrupt(format!(
+                    "replay of {} gives a different receipt",
+                    tx.hash
+                )));
             }
             // Later transactions of the same block see this one's changes.
             self.state.apply(n, tx.changes);
-            executed.push(Executed { hash: tx.hash, changes: EvmState::default(), receipt: tx.receipt });
+            executed.push(Executed {
+                hash: tx.hash,
+                changes: EvmState::default(),
+                receipt: tx.receipt,
+            });
         }
         let hashes: Vec<B256> = executed.iter().map(|t| t.hash).collect();
         if block_hash(block.parent_hash, n, block.timestamp, &hashes) != block.hash {
@@ -298,7 +335,9 @@ impl EmbeddedChain {
         let mut inner = Inner::default();
         store.for_each_block(|block| inner.replay(config.chain_id, block))?;
         if inner.blocks.is_empty() {
-            return Err(ChainError::Storage("corrupt chain file: no genesis block".into()));
+            return Err(ChainError::Storage(
+                "corrupt chain file: no genesis block".into(),
+            ));
         }
         Ok(EmbeddedChain {
             chain_id: config.chain_id,
@@ -330,7 +369,10 @@ impl EmbeddedChain {
         gas: u64,
     ) -> Result<ExecutionResult, ChainError> {
         let meta = inner.block(at)?;
-        let ctx = BlockCtx { number: at, timestamp: meta.timestamp };
+        let ctx = BlockCtx {
+            number: at,
+            timestamp: meta.timestamp,
+        };
         let nonce = inner.state.nonce(from, at);
         let tx = call_tx(self.chain_id, from, kind, data, gas, nonce);
         Ok(execute(&inner.state, at, self.chain_id, ctx, tx, true)?.result)
@@ -440,7 +482,9 @@ impl Chain for EmbeddedChain {
     fn send_raw_transaction(&self, raw: &[u8]) -> Result<Receipt, ChainError> {
         let mut writer = self.writer.lock().map_err(|_| poisoned())?;
         if let Some(why) = writer.as_ref() {
-            return Err(ChainError::Storage(format!("embedded chain stopped after a failed write ({why}); reopen it")));
+            return Err(ChainError::Storage(format!(
+                "embedded chain stopped after a failed write ({why}); reopen it"
+            )));
         }
         // Only this writer changes `inner`, so what is read here stays true
         // until the block is applied below.
@@ -468,7 +512,10 @@ impl Chain for EmbeddedChain {
             return Err(e);
         }
         let receipt = to_receipt(block.number, executed.hash, &executed.receipt, 0);
-        self.inner.write().map_err(|_| poisoned())?.apply(&block, vec![executed]);
+        self.inner
+            .write()
+            .map_err(|_| poisoned())?
+            .apply(&block, vec![executed]);
         Ok(receipt)
     }
 
@@ -511,7 +558,10 @@ mod tests {
     #[test]
     fn block_hash_covers_every_field() {
         let base = block_hash(B256::ZERO, 1, 2, &[B256::repeat_byte(1)]);
-        assert_ne!(base, block_hash(B256::repeat_byte(9), 1, 2, &[B256::repeat_byte(1)]));
+        assert_ne!(
+            base,
+            block_hash(B256::repeat_byte(9), 1, 2, &[B256::repeat_byte(1)])
+        );
         assert_ne!(base, block_hash(B256::ZERO, 2, 2, &[B256::repeat_byte(1)]));
         assert_ne!(base, block_hash(B256::ZERO, 1, 3, &[B256::repeat_byte(1)]));
         assert_ne!(base, block_hash(B256::ZERO, 1, 2, &[B256::repeat_byte(2)]));

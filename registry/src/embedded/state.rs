@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 
 use alloy_primitives::{Address, B256, U256};
+use revm::DatabaseRef;
 use revm::bytecode::Bytecode;
 use revm::primitives::KECCAK_EMPTY;
 use revm::state::{AccountInfo, EvmState};
-use revm::DatabaseRef;
 
 /// One version of an account: what revm's `AccountInfo` holds minus the code,
 /// plus the incarnation that scopes its storage (a contract created anew or
@@ -67,7 +67,10 @@ pub(crate) struct VersionedState {
 
 impl VersionedState {
     fn account(&self, address: Address, at: u64) -> Option<AccountVersion> {
-        self.accounts.get(&address).and_then(|h| h.at(at)).filter(|a| a.exists)
+        self.accounts
+            .get(&address)
+            .and_then(|h| h.at(at))
+            .filter(|a| a.exists)
     }
 
     /// The nonce of `address` after block `at`.
@@ -132,11 +135,18 @@ impl VersionedState {
                 incarnation,
                 exists: true,
             };
-            self.accounts.entry(address).or_default().set(block, version);
+            self.accounts
+                .entry(address)
+                .or_default()
+                .set(block, version);
             for (slot, value) in account.storage {
                 let key = (address, incarnation, slot);
                 let now = value.present_value();
-                let before = self.storage.get(&key).and_then(|h| h.at(block)).unwrap_or_default();
+                let before = self
+                    .storage
+                    .get(&key)
+                    .and_then(|h| h.at(block))
+                    .unwrap_or_default();
                 if now != before {
                     self.storage.entry(key).or_default().set(block, now);
                 }

@@ -66,8 +66,12 @@ impl StoredBlock {
 
     /// Parses a record written by [`Self::encode_record`].
     pub(crate) fn decode_record(key: u64, bytes: &[u8]) -> Result<Self, ChainError> {
-        let corrupt = |what: &str| ChainError::Storage(format!("corrupt block record {key}: {what}"));
-        let body_len = bytes.len().checked_sub(32).ok_or_else(|| corrupt("too short"))?;
+        let corrupt =
+            |what: &str| ChainError::Storage(format!("corrupt block record {key}: {what}"));
+        let body_len = bytes
+            .len()
+            .checked_sub(32)
+            .ok_or_else(|| corrupt("too short"))?;
         let (body, sum) = bytes.split_at(body_len);
         if keccak256(body).as_slice() != sum {
             return Err(corrupt("checksum mismatch"));
@@ -94,8 +98,11 @@ fn storage(context: &str, e: impl std::fmt::Display) -> ChainError {
 /// Runs a redb operation, turning a panic inside redb (its debug builds assert
 /// on some corrupt pages) into a typed storage error.
 fn guarded<T>(f: impl FnOnce() -> Result<T, ChainError>) -> Result<T, ChainError> {
-    catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(ChainError::Storage("corrupt chain file: storage engine failed".into())))
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ChainError::Storage(
+            "corrupt chain file: storage engine failed".into(),
+        ))
+    })
 }
 
 /// The block log.
@@ -132,11 +139,17 @@ impl Store {
                 Err(TableError::TableDoesNotExist(_)) => return Ok(None),
                 Err(e) => return Err(storage("corrupt chain file (meta)", e)),
             };
-            let format = meta.get("format").map_err(|e| storage("corrupt chain file (meta)", e))?;
+            let format = meta
+                .get("format")
+                .map_err(|e| storage("corrupt chain file (meta)", e))?;
             match format.as_ref().map(|g| g.value().to_vec()) {
                 None => return Ok(None),
                 Some(v) if v == [FORMAT] => {}
-                Some(v) => return Err(ChainError::Storage(format!("unsupported chain file format {v:?}"))),
+                Some(v) => {
+                    return Err(ChainError::Storage(format!(
+                        "unsupported chain file format {v:?}"
+                    )));
+                }
             }
             let id = meta
                 .get("chain_id")
@@ -156,7 +169,8 @@ impl Store {
             let txn = self.db.begin_write().map_err(|e| storage("write", e))?;
             {
                 let mut meta = txn.open_table(META).map_err(|e| storage("write", e))?;
-                meta.insert("format", [FORMAT].as_slice()).map_err(|e| storage("write", e))?;
+                meta.insert("format", [FORMAT].as_slice())
+                    .map_err(|e| storage("write", e))?;
                 meta.insert("chain_id", chain_id.to_be_bytes().as_slice())
                     .map_err(|e| storage("write", e))?;
                 let mut blocks = txn.open_table(BLOCKS).map_err(|e| storage("write", e))?;
@@ -174,8 +188,15 @@ impl Store {
             let txn = self.db.begin_write().map_err(|e| storage("write", e))?;
             {
                 let mut blocks = txn.open_table(BLOCKS).map_err(|e| storage("write", e))?;
-                if blocks.get(block.number).map_err(|e| storage("write", e))?.is_some() {
-                    return Err(ChainError::Storage(format!("block {} already stored", block.number)));
+                if blocks
+                    .get(block.number)
+                    .map_err(|e| storage("write", e))?
+                    .is_some()
+                {
+                    return Err(ChainError::Storage(format!(
+                        "block {} already stored",
+                        block.number
+                    )));
                 }
                 blocks
                     .insert(block.number, block.encode_record().as_slice())
@@ -195,11 +216,16 @@ impl Store {
             let blocks = match txn.open_table(BLOCKS) {
                 Ok(t) => t,
                 Err(TableError::TableDoesNotExist(_)) => {
-                    return Err(ChainError::Storage("corrupt chain file: no block table".into()));
+                    return Err(ChainError::Storage(
+                        "corrupt chain file: no block table".into(),
+                    ));
                 }
                 Err(e) => return Err(storage("corrupt chain file (blocks)", e)),
             };
-            for entry in blocks.iter().map_err(|e| storage("corrupt chain file (blocks)", e))? {
+            for entry in blocks
+                .iter()
+                .map_err(|e| storage("corrupt chain file (blocks)", e))?
+            {
                 let (key, value) = entry.map_err(|e| storage("corrupt chain file (blocks)", e))?;
                 f(StoredBlock::decode_record(key.value(), value.value())?)?;
             }
@@ -238,11 +264,17 @@ mod tests {
         let record = block.encode_record();
         assert_eq!(StoredBlock::decode_record(3, &record), Ok(block));
         // Wrong key, every flipped byte and every truncation is a typed error.
-        assert!(matches!(StoredBlock::decode_record(4, &record), Err(ChainError::Storage(_))));
+        assert!(matches!(
+            StoredBlock::decode_record(4, &record),
+            Err(ChainError::Storage(_))
+        ));
         for i in 0..record.len() {
             let mut bad = record.clone();
             bad[i] ^= 0x40;
-            assert!(matches!(StoredBlock::decode_record(3, &bad), Err(ChainError::Storage(_))));
+            assert!(matches!(
+                StoredBlock::decode_record(3, &bad),
+                Err(ChainError::Storage(_))
+            ));
             assert!(matches!(
                 StoredBlock::decode_record(3, &record[..i]),
                 Err(ChainError::Storage(_))
