@@ -939,3 +939,61 @@ fn no_c_crates_in_the_registry() {
         );
     }
 }
+
+// ---------------------------------------------------------------- timings
+
+/// Prints mining and reopen (replay) rates; `cargo test -p stele-registry
+/// --test embedded -- --ignored --nocapture timings`. Figures in ADR 0015.
+#[test]
+#[ignore = "timing report, not a check"]
+fn timings() {
+    let dir = TempDir::new("timings");
+    let n = 500u32;
+    let (registry, me) = {
+        let chain = open(dir.path());
+        let alice = Sender {
+            chain: &chain,
+            key: key(1),
+        };
+        let registry = alice.deploy_registry();
+        let me = address(&alice.key);
+        let start = std::time::Instant::now();
+        for i in 0..n {
+            alice.send(
+                TxKind::Call(registry),
+                set_attribute(me, "did/svc/A", &i.to_be_bytes()),
+            );
+        }
+        let mined = start.elapsed();
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            changed(&chain, registry, me, BlockRef::Latest);
+        }
+        println!(
+            "mine {n} blocks: {mined:?}; {n} latest calls: {:?}",
+            start.elapsed()
+        );
+        (registry, me)
+    };
+    let start = std::time::Instant::now();
+    let chain = open(dir.path());
+    println!(
+        "reopen (replay {} blocks): {:?}",
+        chain.block_number().unwrap(),
+        start.elapsed()
+    );
+    let start = std::time::Instant::now();
+    for b in 2..(2 + u64::from(n)) {
+        assert_eq!(
+            changed(&chain, registry, me, BlockRef::Number(b)),
+            U256::from(b)
+        );
+    }
+    println!("{n} past-block calls: {:?}", start.elapsed());
+    println!(
+        "file size: {} bytes",
+        std::fs::metadata(dir.path().join(CHAIN_FILE))
+            .unwrap()
+            .len()
+    );
+}
