@@ -997,3 +997,65 @@ fn timings() {
             .len()
     );
 }
+
+// ---------------------------------------------------------------- stored format
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/embedded-v1/chain.redb"
+);
+
+/// Writes the format fixture: `STELE_WRITE_FIXTURE=1 cargo test -p stele-registry
+/// --test embedded -- --ignored write_format_fixture`. Regenerate only with a
+/// format change, keeping the old fixture loadable.
+#[test]
+#[ignore = "writes the committed fixture"]
+fn write_format_fixture() {
+    if std::env::var_os("STELE_WRITE_FIXTURE").is_none() {
+        return;
+    }
+    let dir = Path::new(FIXTURE).parent().unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+    let chain = open(dir);
+    let alice = Sender {
+        chain: &chain,
+        key: key(1),
+    };
+    let registry = alice.deploy_registry();
+    let me = address(&alice.key);
+    alice.send(
+        TxKind::Call(registry),
+        set_attribute(me, "did/svc/Hub", b"https://example.invalid"),
+    );
+    let bob = address(&key(2));
+    alice.send(
+        TxKind::Call(registry),
+        DIDRegistry::changeOwnerCall {
+            identity: me,
+            newOwner: bob,
+        }
+        .abi_encode(),
+    );
+}
+
+/// A chain written by format version 1 still opens, replays and answers.
+#[test]
+fn format_v1_fixture_still_loads() {
+    let dir = TempDir::new("fixture");
+    std::fs::copy(FIXTURE, dir.path().join(CHAIN_FILE)).unwrap();
+    let chain = open(dir.path());
+    assert_eq!(chain.block_number().unwrap(), 3);
+    assert_eq!(chain.block_timestamp(3).unwrap(), T0 as u64);
+    let me = address(&key(1));
+    let registry = me.create(0);
+    assert_eq!(
+        owner_of(&chain, registry, me, BlockRef::Latest),
+        address(&key(2))
+    );
+    assert_eq!(owner_of(&chain, registry, me, BlockRef::Number(2)), me);
+    let logs = all_logs(&chain, registry);
+    assert_eq!(
+        logs.iter().map(|l| l.block_number).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+}
