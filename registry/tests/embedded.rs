@@ -828,7 +828,7 @@ fn kill_9_mid_write_loses_no_committed_block() {
             ])
             .env(CHILD_ENV, dir.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
         let mut printed = Vec::new();

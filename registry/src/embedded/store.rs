@@ -100,7 +100,7 @@ fn storage(context: &str, e: impl std::fmt::Display) -> ChainError {
 fn guarded<T>(f: impl FnOnce() -> Result<T, ChainError>) -> Result<T, ChainError> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(ChainError::Storage(
-            "corrupt chain file: storage engine failed".into(),
+            "corrupt chain file: panic while reading or replaying it".into(),
         ))
     })
 }
