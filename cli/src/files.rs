@@ -52,7 +52,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure>
     let name = path
         .file_name()
         .ok_or_else(|| Failure::usage(format!("{} is not a file path", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let mut f = fs::OpenOptions::new()
             .write(true)

@@ -115,7 +115,11 @@ impl Agency {
             lists,
             next_index: 0,
         };
-        agency.add_key(chain, deployment, SecretKey::generate(KeyType::Ed25519, rng))?;
+        agency.add_key(
+            chain,
+            deployment,
+            SecretKey::generate(KeyType::Ed25519, rng),
+        )?;
         for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
             agency.publish(chain, deployment, purpose)?;
         }
@@ -134,7 +138,10 @@ impl Agency {
 
     /// The current signing key and its kid.
     pub fn signing_key(&self) -> Option<&AgencyKey> {
-        self.keys.iter().rev().find(|k| !k.retired && !k.compromised)
+        self.keys
+            .iter()
+            .rev()
+            .find(|k| !k.retired && !k.compromised)
     }
 
     /// Registers a new signing key and retires the current one (a rotation:
@@ -146,10 +153,18 @@ impl Agency {
         rng: &mut impl CryptoRngCore,
     ) -> Result<(), AgencyError> {
         let old = self.signing_key().map(|k| k.key.public_key().to_bytes());
-        self.add_key(chain, deployment, SecretKey::generate(KeyType::Ed25519, rng))?;
+        self.add_key(
+            chain,
+            deployment,
+            SecretKey::generate(KeyType::Ed25519, rng),
+        )?;
         if let Some(old) = old {
             self.revoke_attribute(chain, deployment, ED25519_ATTRIBUTE, &old)?;
-            if let Some(k) = self.keys.iter_mut().find(|k| k.key.public_key().to_bytes() == old) {
+            if let Some(k) = self
+                .keys
+                .iter_mut()
+                .find(|k| k.key.public_key().to_bytes() == old)
+            {
                 k.retired = true;
             }
         }
@@ -158,7 +173,12 @@ impl Agency {
 
     /// Marks the key `kid` as compromised: every credential it signed becomes
     /// invalid, whatever its issuance time. Rotate first if it is the current key.
-    pub fn mark_compromised(&mut self, chain: &Arc<dyn Chain>, deployment: &Deployment, kid: &str) -> Result<(), AgencyError> {
+    pub fn mark_compromised(
+        &mut self,
+        chain: &Arc<dyn Chain>,
+        deployment: &Deployment,
+        kid: &str,
+    ) -> Result<(), AgencyError> {
         let raw = self
             .keys
             .iter()
@@ -173,11 +193,21 @@ impl Agency {
         Ok(())
     }
 
-    fn add_key(&mut self, chain: &Arc<dyn Chain>, deployment: &Deployment, key: SecretKey) -> Result<(), AgencyError> {
+    fn add_key(
+        &mut self,
+        chain: &Arc<dyn Chain>,
+        deployment: &Deployment,
+        key: SecretKey,
+    ) -> Result<(), AgencyError> {
         let raw = key.public_key().to_bytes();
         self.set_attribute(chain, deployment, ED25519_ATTRIBUTE, &raw)?;
         // The kid is the method id the registry's history gives the key.
-        let resolver = EthrDidResolver::new(chain.clone(), deployment.did_registry, deployment.chain_id, &[]);
+        let resolver = EthrDidResolver::new(
+            chain.clone(),
+            deployment.did_registry,
+            deployment.chain_id,
+            &[],
+        );
         let did = Did::parse(&self.did()).map_err(|e| AgencyError::Document(e.to_string()))?;
         let resolution = resolver
             .resolve(&did, &ResolutionOptions::default())
@@ -189,7 +219,9 @@ impl Agency {
             .into_iter()
             .find(|m| m.public_key().ok().as_ref() == Some(&public))
             .map(|m| m.id.clone())
-            .ok_or_else(|| AgencyError::Document("the new key is not an assertion method".into()))?;
+            .ok_or_else(|| {
+                AgencyError::Document("the new key is not an assertion method".into())
+            })?;
         self.keys.push(AgencyKey {
             key,
             kid,
@@ -199,20 +231,34 @@ impl Agency {
         Ok(())
     }
 
-    fn set_attribute(&self, chain: &Arc<dyn Chain>, deployment: &Deployment, name: &str, value: &[u8]) -> Result<(), AgencyError> {
+    fn set_attribute(
+        &self,
+        chain: &Arc<dyn Chain>,
+        deployment: &Deployment,
+        name: &str,
+        value: &[u8],
+    ) -> Result<(), AgencyError> {
         let call = DIDRegistry::setAttributeCall {
             identity: self.address(),
-            name: text_bytes32(name).ok_or_else(|| AgencyError::Document("attribute name too long".into()))?,
+            name: text_bytes32(name)
+                .ok_or_else(|| AgencyError::Document("attribute name too long".into()))?,
             value: Bytes::copy_from_slice(value),
             validity: U256::from(KEY_VALIDITY_SECS),
         };
         self.send(chain, deployment.did_registry, call.abi_encode())
     }
 
-    fn revoke_attribute(&self, chain: &Arc<dyn Chain>, deployment: &Deployment, name: &str, value: &[u8]) -> Result<(), AgencyError> {
+    fn revoke_attribute(
+        &self,
+        chain: &Arc<dyn Chain>,
+        deployment: &Deployment,
+        name: &str,
+        value: &[u8],
+    ) -> Result<(), AgencyError> {
         let call = DIDRegistry::revokeAttributeCall {
             identity: self.address(),
-            name: text_bytes32(name).ok_or_else(|| AgencyError::Document("attribute name too long".into()))?,
+            name: text_bytes32(name)
+                .ok_or_else(|| AgencyError::Document("attribute name too long".into()))?,
             value: Bytes::copy_from_slice(value),
         };
         self.send(chain, deployment.did_registry, call.abi_encode())
@@ -235,31 +281,46 @@ impl Agency {
         let index = self.next_index;
         let len = self.lists.first().map_or(0, |l| l.list.len()) as u64;
         if index >= len {
-            return Err(AgencyError::Status("every status index of the lists is in use".into()));
+            return Err(AgencyError::Status(
+                "every status index of the lists is in use".into(),
+            ));
         }
         self.next_index += 1;
         self.lists
             .iter()
             .map(|l| {
                 StatusEntry::new(l.purpose, index, &l.url)
-                .map_err(|e| AgencyError::Status(e.to_string()))
+                    .map_err(|e| AgencyError::Status(e.to_string()))
             })
             .collect()
     }
 
     /// Sets or clears the `purpose` bit at `index` (local until published).
-    pub fn set_status(&mut self, purpose: StatusPurpose, index: u64, value: bool) -> Result<(), AgencyError> {
+    pub fn set_status(
+        &mut self,
+        purpose: StatusPurpose,
+        index: u64,
+        value: bool,
+    ) -> Result<(), AgencyError> {
         let list = self
             .lists
             .iter_mut()
             .find(|l| l.purpose == purpose)
             .ok_or_else(|| AgencyError::Status(format!("no {} list", purpose.as_str())))?;
-        let i = usize::try_from(index).map_err(|_| AgencyError::Status("index out of range".into()))?;
-        list.list.set(i, value).map_err(|e| AgencyError::Status(e.to_string()))
+        let i =
+            usize::try_from(index).map_err(|_| AgencyError::Status("index out of range".into()))?;
+        list.list
+            .set(i, value)
+            .map_err(|e| AgencyError::Status(e.to_string()))
     }
 
     /// Publishes the current `purpose` list on the chain as its next version.
-    pub fn publish(&mut self, chain: &Arc<dyn Chain>, deployment: &Deployment, purpose: StatusPurpose) -> Result<(), AgencyError> {
+    pub fn publish(
+        &mut self,
+        chain: &Arc<dyn Chain>,
+        deployment: &Deployment,
+        purpose: StatusPurpose,
+    ) -> Result<(), AgencyError> {
         let identity = self.address();
         let Some(list) = self.lists.iter().find(|l| l.purpose == purpose) else {
             return Err(AgencyError::Status(format!("no {} list", purpose.as_str())));
@@ -289,7 +350,8 @@ impl Agency {
             })
             .collect();
         let controller: Value =
-            serde_json::from_str(&self.controller.to_secret_key().to_private_jwk_json()).unwrap_or(Value::Null);
+            serde_json::from_str(&self.controller.to_secret_key().to_private_jwk_json())
+                .unwrap_or(Value::Null);
         let lists: Vec<Value> = self
             .lists
             .iter()
@@ -311,15 +373,23 @@ impl Agency {
     /// Reads an agency file.
     pub fn from_json(text: &str) -> Result<Agency, AgencyError> {
         let bad = |m: &str| AgencyError::File(m.to_owned());
-        let v = stele_core::json::parse(text.as_bytes(), stele_core::json::JsonLimits { max_bytes: 8 << 20, max_depth: 16 })
-            .map_err(|e| AgencyError::File(e.to_string()))?;
+        let v = stele_core::json::parse(
+            text.as_bytes(),
+            stele_core::json::JsonLimits {
+                max_bytes: 8 << 20,
+                max_depth: 16,
+            },
+        )
+        .map_err(|e| AgencyError::File(e.to_string()))?;
         if v["type"] != "SteleAgency" {
             return Err(bad("not an agency file (type SteleAgency)"));
         }
         let jwk = |v: &Value| -> Result<SecretKey, AgencyError> {
-            SecretKey::from_private_jwk_json(&v.to_string()).map_err(|e| AgencyError::File(e.to_string()))
+            SecretKey::from_private_jwk_json(&v.to_string())
+                .map_err(|e| AgencyError::File(e.to_string()))
         };
-        let controller = Account::from_secret_key(&jwk(&v["controller"])?).map_err(|e| AgencyError::File(e.to_string()))?;
+        let controller = Account::from_secret_key(&jwk(&v["controller"])?)
+            .map_err(|e| AgencyError::File(e.to_string()))?;
         let keys = v["keys"]
             .as_array()
             .ok_or_else(|| bad("keys missing"))?
@@ -327,7 +397,10 @@ impl Agency {
             .map(|k| {
                 Ok(AgencyKey {
                     key: jwk(&k["jwk"])?,
-                    kid: k["kid"].as_str().ok_or_else(|| bad("kid missing"))?.to_owned(),
+                    kid: k["kid"]
+                        .as_str()
+                        .ok_or_else(|| bad("kid missing"))?
+                        .to_owned(),
                     retired: k["retired"].as_bool().unwrap_or(false),
                     compromised: k["compromised"].as_bool().unwrap_or(false),
                 })
@@ -339,22 +412,31 @@ impl Agency {
             .iter()
             .map(|l| {
                 Ok(ListState {
-                    url: l["url"].as_str().ok_or_else(|| bad("list url missing"))?.to_owned(),
+                    url: l["url"]
+                        .as_str()
+                        .ok_or_else(|| bad("list url missing"))?
+                        .to_owned(),
                     purpose: StatusPurpose::parse(l["purpose"].as_str().unwrap_or_default())
                         .map_err(|e| AgencyError::File(e.to_string()))?,
                     list: StatusList::decode(l["encodedList"].as_str().unwrap_or_default())
                         .map_err(|e| AgencyError::File(e.to_string()))?,
-                    version: l["version"].as_u64().ok_or_else(|| bad("list version missing"))?,
+                    version: l["version"]
+                        .as_u64()
+                        .ok_or_else(|| bad("list version missing"))?,
                 })
             })
             .collect::<Result<Vec<_>, AgencyError>>()?;
         let agency = Agency {
             name: v["name"].as_str().unwrap_or_default().to_owned(),
-            chain_id: v["chainId"].as_u64().ok_or_else(|| bad("chainId missing"))?,
+            chain_id: v["chainId"]
+                .as_u64()
+                .ok_or_else(|| bad("chainId missing"))?,
             controller,
             keys,
             lists,
-            next_index: v["nextStatusIndex"].as_u64().ok_or_else(|| bad("nextStatusIndex missing"))?,
+            next_index: v["nextStatusIndex"]
+                .as_u64()
+                .ok_or_else(|| bad("nextStatusIndex missing"))?,
         };
         if v["did"].as_str() != Some(agency.did().as_str()) {
             return Err(bad("the did does not match the controller key"));

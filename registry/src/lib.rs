@@ -5,6 +5,7 @@ pub mod agency;
 pub mod chain;
 pub mod contracts;
 pub mod did_ethr;
+pub mod embedded;
 pub mod rpc;
 pub mod status;
 pub mod trust;
@@ -12,6 +13,7 @@ pub mod trust;
 pub use account::{Account, AccountError};
 pub use chain::{BlockRef, Chain, ChainError, Log, LogFilter, Receipt, TxRequest};
 pub use contracts::Deployment;
+pub use embedded::{EmbeddedChain, EmbeddedConfig};
 #[cfg(feature = "http")]
 pub use rpc::ReqwestTransport;
 pub use rpc::{HttpTransport, RpcChain, TransportError};

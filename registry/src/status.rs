@@ -68,7 +68,12 @@ impl ChainStatus {
     }
 
     /// The latest published list of `identity` at `url`, synced if the cached copy is older than the maximum age.
-    pub fn list(&self, identity: Address, url: &str, now: Timestamp) -> Result<Arc<StatusList>, StatusError> {
+    pub fn list(
+        &self,
+        identity: Address,
+        url: &str,
+        now: Timestamp,
+    ) -> Result<Arc<StatusList>, StatusError> {
         let key = (identity, list_id(url));
         let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
         if let Some(c) = &cached {
@@ -79,7 +84,13 @@ impl ChainStatus {
         let block = self.published_block(identity, key.1)?;
         if let Some(c) = cached.filter(|c| c.block == block) {
             // Unchanged on the chain: refresh the age, keep the list.
-            self.store(key, Synced { fetched: now, ..c.clone() });
+            self.store(
+                key,
+                Synced {
+                    fetched: now,
+                    ..c.clone()
+                },
+            );
             return Ok(c.list);
         }
         let list = Arc::new(self.fetch(identity, key.1, block)?);
@@ -101,16 +112,24 @@ impl ChainStatus {
     }
 
     fn published_block(&self, identity: Address, id: B256) -> Result<u64, StatusError> {
-        let call = StatusLists::publishedCall { _0: identity, _1: id }.abi_encode();
+        let call = StatusLists::publishedCall {
+            _0: identity,
+            _1: id,
+        }
+        .abi_encode();
         let out = self
             .chain
             .call(self.contract, &call, BlockRef::Latest)
             .map_err(chain_error)?;
-        let block = StatusLists::publishedCall::abi_decode_returns(&out)
-            .map_err(|_| StatusError::Unavailable("the status-list contract gave no answer".into()))?;
-        let block = u64::try_from(block).map_err(|_| StatusError::Verification("block number overflows".into()))?;
+        let block = StatusLists::publishedCall::abi_decode_returns(&out).map_err(|_| {
+            StatusError::Unavailable("the status-list contract gave no answer".into())
+        })?;
+        let block = u64::try_from(block)
+            .map_err(|_| StatusError::Verification("block number overflows".into()))?;
         if block == 0 {
-            return Err(StatusError::Retrieval("no status list is published at that URL for this issuer".into()));
+            return Err(StatusError::Retrieval(
+                "no status list is published at that URL for this issuer".into(),
+            ));
         }
         Ok(block)
     }
@@ -132,8 +151,11 @@ impl ChainStatus {
         let log = logs
             .last()
             .ok_or_else(|| StatusError::Verification("the publication event is missing".into()))?;
-        let event = StatusLists::StatusListPublished::decode_raw_log(log.topics.iter().copied(), &log.data)
-            .map_err(|_| StatusError::Verification("the publication event is malformed".into()))?;
+        let event =
+            StatusLists::StatusListPublished::decode_raw_log(log.topics.iter().copied(), &log.data)
+                .map_err(|_| {
+                    StatusError::Verification("the publication event is malformed".into())
+                })?;
         let text = std::str::from_utf8(&event.encodedList)
             .map_err(|_| StatusError::Verification("the published list is not text".into()))?;
         StatusList::decode(text).map_err(StatusError::from)
@@ -152,7 +174,11 @@ fn identity_of(issuer: &str) -> Result<Address, StatusError> {
             "status lists are read from the chain for did:ethr issuers only".into(),
         ));
     }
-    let id = did.method_specific_id().rsplit(':').next().unwrap_or_default();
+    let id = did
+        .method_specific_id()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default();
     let bytes = id
         .strip_prefix("0x")
         .and_then(|h| alloy_primitives::hex::decode(h).ok())
@@ -163,14 +189,21 @@ fn identity_of(issuer: &str) -> Result<Address, StatusError> {
             let key = k256::PublicKey::from_sec1_bytes(&bytes)
                 .map_err(|_| StatusError::Retrieval("not a secp256k1 public key".into()))?;
             let point = k256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&key, false);
-            Ok(Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]))
+            Ok(Address::from_slice(
+                &keccak256(&point.as_bytes()[1..])[12..],
+            ))
         }
         _ => Err(StatusError::Retrieval("not a did:ethr address".into())),
     }
 }
 
 impl StatusChecker for ChainStatus {
-    fn check(&self, issuer: &str, entry: &Value, now: Timestamp) -> Result<StatusOutcome, StatusError> {
+    fn check(
+        &self,
+        issuer: &str,
+        entry: &Value,
+        now: Timestamp,
+    ) -> Result<StatusOutcome, StatusError> {
         let entries = entries_from_status_claim(entry).map_err(StatusError::from)?;
         let identity = identity_of(issuer)?;
         // Revoked outranks suspended; any unreadable list is reported.
