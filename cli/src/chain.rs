@@ -65,13 +65,16 @@ impl ChainArgs {
                         dir.display()
                     )));
                 }
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
-                let chain = EmbeddedChain::open(dir, EmbeddedConfig::default()).map_err(chain_failure)?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Failure::failed(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                let chain =
+                    EmbeddedChain::open(dir, EmbeddedConfig::default()).map_err(chain_failure)?;
                 Ok(Arc::new(chain))
             }
             Backend::Rpc(url) => {
-                let transport = ReqwestTransport::new().map_err(|e| Failure::failed(e.to_string()))?;
+                let transport =
+                    ReqwestTransport::new().map_err(|e| Failure::failed(e.to_string()))?;
                 Ok(Arc::new(RpcChain::new(url, Arc::new(transport))))
             }
         }
@@ -104,7 +107,11 @@ impl ChainArgs {
 /// A chain error as a command failure: an outage exits 2 ("could not check").
 pub fn chain_failure(e: ChainError) -> Failure {
     Failure {
-        code: if e.is_unavailable() { exit::UNAVAILABLE } else { exit::REJECTED },
+        code: if e.is_unavailable() {
+            exit::UNAVAILABLE
+        } else {
+            exit::REJECTED
+        },
         message: format!("chain: {e}"),
     }
 }

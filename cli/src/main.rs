@@ -22,6 +22,7 @@ macro_rules! out {
     }};
 }
 
+mod chain;
 mod commands;
 mod files;
 mod output;
@@ -102,6 +103,18 @@ enum Command {
     Resolve(commands::resolve::ResolveArgs),
     /// Run the whole flow on this machine, explaining each step.
     Demo(commands::demo::DemoArgs),
+    /// Set up the chain: deploy Stele's contracts.
+    #[command(subcommand)]
+    Chain(commands::chain::ChainCommand),
+    /// Agencies (issuers anchored on the chain): create, rotate keys.
+    #[command(subcommand)]
+    Agency(commands::agency::AgencyCommand),
+    /// Governance: accredit issuers for credential types.
+    #[command(subcommand)]
+    Trust(commands::trust::TrustCommand),
+    /// Revoke, suspend and reinstate credentials; publish status lists.
+    #[command(subcommand)]
+    Status(commands::status::StatusCommand),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +139,10 @@ fn main() -> ExitCode {
         Command::Verify(a) => commands::verify::run(a, mode),
         Command::Resolve(a) => commands::resolve::run(a, mode),
         Command::Demo(a) => commands::demo::run(a),
+        Command::Chain(c) => commands::chain::run(c, mode),
+        Command::Agency(c) => commands::agency::run(c, mode),
+        Command::Trust(c) => commands::trust::run(c, mode),
+        Command::Status(c) => commands::status::run(c, mode),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -94,11 +94,20 @@ pub fn run(cmd: AgencyCommand, mode: OutputMode) -> Result<u8, Failure> {
     let (agency, path) = match cmd {
         AgencyCommand::Create(a) => {
             if a.out.exists() {
-                return Err(Failure::failed(format!("{} already exists", a.out.display())));
+                return Err(Failure::failed(format!(
+                    "{} already exists",
+                    a.out.display()
+                )));
             }
             let (chain, deployment) = a.chain.load()?;
-            let agency = Agency::create(&chain, &deployment, &a.name, &a.status_url, &mut rand_core::OsRng)
-                .map_err(agency_failure)?;
+            let agency = Agency::create(
+                &chain,
+                &deployment,
+                &a.name,
+                &a.status_url,
+                &mut rand_core::OsRng,
+            )
+            .map_err(agency_failure)?;
             write_agency(&a.out, &agency)?;
             (agency, a.out)
         }

@@ -56,9 +56,11 @@ pub fn run(cmd: ChainCommand, mode: OutputMode) -> Result<u8, Failure> {
         )));
     }
     let chain = a.chain.open(true)?;
-    let deployment = deploy(chain.as_ref(), &deployer, &[governor.address()]).map_err(chain_failure)?;
+    let deployment =
+        deploy(chain.as_ref(), &deployer, &[governor.address()]).map_err(chain_failure)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     let text = serde_json::to_string_pretty(&deployment).unwrap_or_default();
     files::write_atomic(&path, text.as_bytes(), 0o644)?;
@@ -77,12 +79,32 @@ pub fn run(cmd: ChainCommand, mode: OutputMode) -> Result<u8, Failure> {
     match mode {
         OutputMode::Json => output::print_json(&v),
         OutputMode::Text => {
-            outln!("chain {} (id {}) initialised", a.chain.chain, deployment.chain_id);
-            outln!("  DID registry:   {}", v["contracts"]["didRegistry"].as_str().unwrap_or_default());
-            outln!("  accreditation:  {}", v["contracts"]["accreditation"].as_str().unwrap_or_default());
-            outln!("  status lists:   {}", v["contracts"]["statusLists"].as_str().unwrap_or_default());
-            outln!("  audit anchors:  {}", v["contracts"]["auditAnchors"].as_str().unwrap_or_default());
-            outln!("  governance:     {} ({})", v["governance"].as_str().unwrap_or_default(), a.governance_key.display());
+            outln!(
+                "chain {} (id {}) initialised",
+                a.chain.chain,
+                deployment.chain_id
+            );
+            outln!(
+                "  DID registry:   {}",
+                v["contracts"]["didRegistry"].as_str().unwrap_or_default()
+            );
+            outln!(
+                "  accreditation:  {}",
+                v["contracts"]["accreditation"].as_str().unwrap_or_default()
+            );
+            outln!(
+                "  status lists:   {}",
+                v["contracts"]["statusLists"].as_str().unwrap_or_default()
+            );
+            outln!(
+                "  audit anchors:  {}",
+                v["contracts"]["auditAnchors"].as_str().unwrap_or_default()
+            );
+            outln!(
+                "  governance:     {} ({})",
+                v["governance"].as_str().unwrap_or_default(),
+                a.governance_key.display()
+            );
             outln!("  addresses kept in {}", path.display());
         }
     }

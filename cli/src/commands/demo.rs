@@ -165,6 +165,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
                 nonce: Some(nonce),
                 require_holder_binding: true,
                 policy: &policy,
+                chain: None,
             },
         )
     };

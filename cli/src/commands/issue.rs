@@ -14,7 +14,8 @@ use crate::{Failure, exit, files};
 /// Arguments of `stele issue`.
 #[derive(Args)]
 pub struct IssueArgs {
-    /// The issuer's private key (JWK); the issuer is its did:key.
+    /// The issuer's key: a private JWK (the issuer is its did:key) or an
+    /// agency file (the issuer is the agency's did:ethr; a status index is allocated).
     #[arg(long)]
     key: String,
     /// Credential type: ResidencePermitCredential or NationalIdCredential.
@@ -35,6 +36,104 @@ pub struct IssueArgs {
     /// End of validity (RFC 3339).
     #[arg(long)]
     valid_until: Option<String>,
+}
+
+struct Common {
+    claims: Map<String, Value>,
+    holder: Option<Did>,
+    format: CredentialFormat,
+    valid_from: Option<Timestamp>,
+    valid_until: Option<Timestamp>,
+}
+
+fn common(a: &IssueArgs) -> Result<Common, Failure> {
+    let text = files::read_text(&a.subject, "subject claims")?;
+    let claims = match json::parse(text.as_bytes(), JsonLimits::DEFAULT) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => {
+            return Err(Failure::usage(
+                "--subject must hold a JSON object of claims",
+            ));
+        }
+        Err(e) => return Err(Failure::usage(format!("--subject: {e}"))),
+    };
+    let holder = a
+        .holder
+        .as_deref()
+        .map(Did::parse)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--holder: {e}")))?;
+    let format = CredentialFormat::from_name(&a.format).ok_or_else(|| {
+        Failure::usage(format!(
+            "--format must be sd-jwt or jwt, not {:?}",
+            a.format
+        ))
+    })?;
+    let valid_from = a
+        .valid_from
+        .as_deref()
+        .map(|t| parse_time(t, "--valid-from"))
+        .transpose()?;
+    let valid_until = a
+        .valid_until
+        .as_deref()
+        .map(|t| parse_time(t, "--valid-until"))
+        .transpose()?;
+    Ok(Common {
+        claims,
+        holder,
+        format,
+        valid_from,
+        valid_until,
+    })
+}
+
+/// Issues as an agency: its did:ethr and current key, with a status index
+/// allocated in its lists (the agency file is updated before the credential
+/// is printed, so an index is never handed out twice).
+fn run_agency(a: IssueArgs) -> Result<u8, Failure> {
+    use stele_core::status::{credential_status, sd_jwt_status_claim};
+    let path = std::path::PathBuf::from(&a.key);
+    let mut agency = super::agency::read_agency(&path)?;
+    let c = common(&a)?;
+    let did = Did::parse(&agency.did()).map_err(|e| Failure::usage(e.to_string()))?;
+    let entries = agency
+        .allocate_status()
+        .map_err(super::agency::agency_failure)?;
+    let status = match c.format {
+        CredentialFormat::Jwt => credential_status(&entries),
+        CredentialFormat::SdJwt => sd_jwt_status_claim(&entries),
+    };
+    super::agency::write_agency(&path, &agency)?;
+    let key = agency
+        .signing_key()
+        .ok_or_else(|| Failure::failed("the agency has no usable signing key"))?;
+    let credential = Issuer::new(&key.key, did, key.kid.clone())
+        .issue(
+            &IssueRequest {
+                credential_type: &a.credential_type,
+                claims: c.claims,
+                holder: c.holder,
+                valid_from: c.valid_from,
+                valid_until: c.valid_until,
+                format: c.format,
+                status: Some(status),
+            },
+            SystemClock.now(),
+            &mut rand_core::OsRng,
+        )
+        .map_err(issue_failure)?;
+    outln!("{credential}");
+    Ok(exit::OK)
+}
+
+fn issue_failure(e: IssueError) -> Failure {
+    match e {
+        IssueError::UnknownType(_) | IssueError::Holder(_) | IssueError::Validity => {
+            Failure::usage(e.to_string())
+        }
+        other => Failure::failed(other.to_string()),
+    }
 }
 
 /// What `issue` needs, already read and checked.
@@ -84,39 +183,27 @@ pub fn issue(i: Issuance<'_>) -> Result<String, Failure> {
 
 /// Runs `stele issue`.
 pub fn run(a: IssueArgs) -> Result<u8, Failure> {
+    let key_text = zeroize::Zeroizing::new(files::read_text(&a.key, "key file")?);
+    let is_agency = stele_core::json::parse(
+        key_text.as_bytes(),
+        JsonLimits {
+            max_bytes: 8 << 20,
+            max_depth: 16,
+        },
+    )
+    .map(|v| v["type"] == "SteleAgency")
+    .unwrap_or(false);
+    if is_agency {
+        return run_agency(a);
+    }
     let key = files::read_key(&a.key)?;
-    let text = files::read_text(&a.subject, "subject claims")?;
-    let claims = match json::parse(text.as_bytes(), JsonLimits::DEFAULT) {
-        Ok(Value::Object(m)) => m,
-        Ok(_) => {
-            return Err(Failure::usage(
-                "--subject must hold a JSON object of claims",
-            ));
-        }
-        Err(e) => return Err(Failure::usage(format!("--subject: {e}"))),
-    };
-    let holder = a
-        .holder
-        .as_deref()
-        .map(Did::parse)
-        .transpose()
-        .map_err(|e| Failure::usage(format!("--holder: {e}")))?;
-    let format = CredentialFormat::from_name(&a.format).ok_or_else(|| {
-        Failure::usage(format!(
-            "--format must be sd-jwt or jwt, not {:?}",
-            a.format
-        ))
-    })?;
-    let valid_from = a
-        .valid_from
-        .as_deref()
-        .map(|t| parse_time(t, "--valid-from"))
-        .transpose()?;
-    let valid_until = a
-        .valid_until
-        .as_deref()
-        .map(|t| parse_time(t, "--valid-until"))
-        .transpose()?;
+    let Common {
+        claims,
+        holder,
+        format,
+        valid_from,
+        valid_until,
+    } = common(&a)?;
     let credential = issue(Issuance {
         key: &key,
         credential_type: &a.credential_type,

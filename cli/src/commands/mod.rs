@@ -1,10 +1,14 @@
 //! One module per `stele` command.
 
+pub mod agency;
+pub mod chain;
 pub mod demo;
 pub mod issue;
 pub mod key;
 pub mod present;
 pub mod resolve;
+pub mod status;
+pub mod trust;
 pub mod verify;
 
 use stele_core::time::Timestamp;

@@ -57,7 +57,8 @@ pub struct RevokeArgs {
 }
 
 fn governor(path: &str) -> Result<Account, Failure> {
-    Account::from_secret_key(&files::read_key(path)?).map_err(|e| Failure::usage(format!("--governance-key: {e}")))
+    Account::from_secret_key(&files::read_key(path)?)
+        .map_err(|e| Failure::usage(format!("--governance-key: {e}")))
 }
 
 fn unix(t: stele_core::time::Timestamp) -> Result<u64, Failure> {
@@ -70,7 +71,12 @@ pub fn run(cmd: TrustCommand, mode: OutputMode) -> Result<u8, Failure> {
         TrustCommand::Accredit(a) => {
             let gov = governor(&a.governance_key)?;
             let now = SystemClock.now();
-            let from = a.from.as_deref().map(|t| parse_time(t, "--from")).transpose()?.unwrap_or(now);
+            let from = a
+                .from
+                .as_deref()
+                .map(|t| parse_time(t, "--from"))
+                .transpose()?
+                .unwrap_or(now);
             let until = a
                 .until
                 .as_deref()
@@ -96,8 +102,14 @@ pub fn run(cmd: TrustCommand, mode: OutputMode) -> Result<u8, Failure> {
         TrustCommand::Revoke(a) => {
             let gov = governor(&a.governance_key)?;
             let (chain, deployment) = a.chain.load()?;
-            stele_registry::trust::revoke(chain.as_ref(), deployment.accreditation, &gov, &a.issuer, &a.credential_type)
-                .map_err(chain_failure)?;
+            stele_registry::trust::revoke(
+                chain.as_ref(),
+                deployment.accreditation,
+                &gov,
+                &a.issuer,
+                &a.credential_type,
+            )
+            .map_err(chain_failure)?;
             json!({"revoked": a.issuer, "type": a.credential_type})
         }
     };

@@ -5,7 +5,12 @@ use std::sync::Arc;
 use clap::Args;
 use stele_core::did::MethodResolver;
 use stele_core::time::{Clock, SystemClock, Timestamp};
-use stele_core::verify::{HolderBinding, Policy, TrustList, Verdict, Verifier, VerifyOptions};
+use stele_core::verify::{
+    AnyOf, HolderBinding, Policy, TrustList, TrustSource, Verdict, Verifier, VerifyOptions,
+};
+use stele_registry::did_ethr::EthrDidResolver;
+use stele_registry::status::ChainStatus;
+use stele_registry::trust::ChainTrust;
 
 use super::parse_time;
 use crate::{Failure, OutputMode, exit, files, output};
@@ -37,6 +42,17 @@ pub struct VerifyArgs {
     /// Require the disclosed claims to conform to the credential type's JSON Schema.
     #[arg(long)]
     require_schema: bool,
+    /// Verify against a chain (embedded:DIR or rpc:URL): did:ethr issuers,
+    /// accreditation at issuance time and status lists come from it; --trust
+    /// still adds did:key issuers.
+    #[arg(long)]
+    chain: Option<String>,
+    /// The chain's contract addresses (see `stele chain init`).
+    #[arg(long)]
+    deployment: Option<std::path::PathBuf>,
+    /// How long a status list synced from the chain is reused, in seconds.
+    #[arg(long, default_value_t = 300)]
+    status_max_age: i64,
     /// The credential or presentation (a file, or - for stdin).
     input: String,
 }
@@ -55,11 +71,44 @@ pub struct Check<'a> {
     pub require_holder_binding: bool,
     /// The counter's policy.
     pub policy: &'a Policy,
+    /// The chain to verify against, if any.
+    pub chain: Option<&'a ChainContext>,
+}
+
+/// What verifying against a chain needs.
+pub struct ChainContext {
+    /// The chain.
+    pub chain: Arc<dyn stele_registry::Chain>,
+    /// Its contracts.
+    pub deployment: stele_registry::Deployment,
+    /// Status-list cache age.
+    pub status_max_age: i64,
 }
 
 /// Verifies `input`; `Err` means it could not be checked (exit 2).
 pub fn verify(input: &str, c: &Check<'_>) -> Result<Verdict, Failure> {
-    let verifier = Verifier::new(Arc::new(MethodResolver::default()));
+    let chain_trust;
+    let any;
+    let (verifier, trust): (Verifier, &dyn TrustSource) = match c.chain {
+        None => (Verifier::new(Arc::new(MethodResolver::default())), c.trust),
+        Some(ctx) => {
+            let d = &ctx.deployment;
+            let resolver = MethodResolver::default().with(
+                "ethr",
+                EthrDidResolver::new(ctx.chain.clone(), d.did_registry, d.chain_id, &[]),
+            );
+            chain_trust = Arc::new(ChainTrust::new(ctx.chain.clone(), d.accreditation));
+            any = AnyOf(vec![
+                chain_trust as Arc<dyn TrustSource>,
+                Arc::new(c.trust.clone()),
+            ]);
+            let status = ChainStatus::new(ctx.chain.clone(), d.status_lists, ctx.status_max_age);
+            (
+                Verifier::new(Arc::new(resolver)).with_status(Arc::new(status)),
+                &any as &dyn TrustSource,
+            )
+        }
+    };
     let options = VerifyOptions {
         holder_binding: HolderBinding {
             required: c.require_holder_binding || c.nonce.is_some(),
@@ -68,7 +117,7 @@ pub fn verify(input: &str, c: &Check<'_>) -> Result<Verdict, Failure> {
             ..HolderBinding::NONE
         },
         policy: c.policy,
-        ..VerifyOptions::new(c.now, c.trust)
+        ..VerifyOptions::new(c.now, trust)
     };
     verifier.verify(input, &options).map_err(|e| Failure {
         code: exit::UNAVAILABLE,
@@ -88,6 +137,29 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
         None => SystemClock.now(),
     };
     let input = files::read_text(&a.input, "input")?;
+    let context = match &a.chain {
+        None => None,
+        Some(chain) => {
+            let args = crate::chain::ChainArgs {
+                chain: chain.clone(),
+                deployment: a.deployment.clone(),
+            };
+            let (chain, deployment) = args.load().map_err(|f| Failure {
+                // A chain that cannot be reached is "could not check".
+                code: if f.code == exit::REJECTED {
+                    exit::UNAVAILABLE
+                } else {
+                    f.code
+                },
+                message: f.message,
+            })?;
+            Some(ChainContext {
+                chain,
+                deployment,
+                status_max_age: a.status_max_age,
+            })
+        }
+    };
     let clean = |list: Vec<String>| -> Vec<String> {
         list.into_iter()
             .map(|s| s.trim().to_owned())
@@ -108,13 +180,14 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
             nonce: a.nonce.as_deref(),
             require_holder_binding: a.require_holder_binding,
             policy: &policy,
+            chain: context.as_ref(),
         },
     )?;
     match mode {
         OutputMode::Json => output::print_json(&verdict.to_json()),
         OutputMode::Text => {
             out!("{}", output::verdict_text(&verdict));
-            if a.trust.is_none() {
+            if a.trust.is_none() && a.chain.is_none() {
                 outln!("  note: no --trust file was given, so no issuer is trusted");
             }
         }
