@@ -48,7 +48,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     chain: Option<String>,
     /// The chain's contract addresses (see `stele chain init`).
-    #[arg(long)]
+    #[arg(long, env = "STELE_DEPLOYMENT")]
     deployment: Option<std::path::PathBuf>,
     /// How long a status list synced from the chain is reused, in seconds.
     #[arg(long, default_value_t = 300)]

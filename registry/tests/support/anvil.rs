@@ -41,6 +41,7 @@ fn binary() -> PathBuf {
         other => other,
     };
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../registry")
         .join("node_modules/@foundry-rs")
         .join(format!("anvil-{os}-{arch}"))
         .join("bin/anvil")
