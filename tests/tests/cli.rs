@@ -600,6 +600,8 @@ fn demo_runs_the_whole_flow() {
         "bad_signature",
         "expired",
         "wrong_nonce",
+        "revoked",
+        "did:ethr:",
         "All steps behaved as expected",
     ] {
         assert!(

@@ -16,9 +16,16 @@ use stele_core::key::{KeyType, SecretKey};
 use stele_core::time::{Clock, SystemClock};
 use stele_core::verify::{Policy, ReasonCode, TrustList, Verdict};
 
-use super::issue::{Issuance, issue};
+use std::sync::Arc;
+
+use stele_registry::agency::Agency;
+use stele_registry::contracts::deploy;
+use stele_registry::{Account, Chain, EmbeddedChain, EmbeddedConfig};
+
+use super::issue::{Issuance, issue_as_agency};
 use super::present::present;
-use super::verify::{Check, verify};
+use super::verify::{ChainContext, Check, verify};
+use crate::chain::chain_failure;
 use crate::{Failure, exit, files, output};
 
 /// The sample residence permit claims (also used by the tests).
@@ -85,46 +92,97 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     outln!("Stele demo — a residence permit from the immigration office to a service counter.");
     outln!("Files are kept in {}", dir.display());
 
-    step(1, "Keys");
-    let agency = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
-    let citizen = SecretKey::generate(KeyType::P256, &mut rand_core::OsRng);
-    files::write_key(&dir.join("agency.jwk"), &agency, true)?;
-    files::write_key(&dir.join("citizen.jwk"), &citizen, true)?;
-    let agency_did = did_key_from_public(&agency.public_key());
-    let citizen_did = did_key_from_public(&citizen.public_key());
-    outln!("   The immigration office signs with an Ed25519 key: {agency_did}");
-    outln!(
-        "   The citizen's wallet holds a P-256 key (phones keep it in secure hardware): {citizen_did}"
+    step(1, "The chain");
+    let chain_dir = dir.join("chain");
+    let chain: Arc<dyn Chain> = Arc::new(
+        EmbeddedChain::open(&chain_dir, EmbeddedConfig::default())
+            .map_err(|e| Failure::failed(format!("embedded chain: {e}")))?,
     );
-    outln!("   Private keys are written with mode 0600: agency.jwk, citizen.jwk");
+    let governance = SecretKey::generate(KeyType::Secp256k1, &mut rand_core::OsRng);
+    files::write_key(&dir.join("governance.jwk"), &governance, true)?;
+    let governor =
+        Account::from_secret_key(&governance).map_err(|e| Failure::failed(e.to_string()))?;
+    let deployment =
+        deploy(chain.as_ref(), &governor, &[governor.address()]).map_err(chain_failure)?;
+    files::write_atomic(
+        &chain_dir.join("deployment.json"),
+        serde_json::to_string_pretty(&deployment)
+            .unwrap_or_default()
+            .as_bytes(),
+        0o644,
+    )?;
+    outln!("   An embedded Ethereum-compatible chain runs in this process, kept in chain/.");
+    outln!("   Stele's contracts are deployed: a DID registry (ERC-1056), accreditation,");
+    outln!("   status lists and audit anchors. The governance authority holds governance.jwk.");
 
     step(
         2,
-        "The immigration office issues a residence permit (SD-JWT VC)",
+        "The immigration office becomes an agency, and is accredited",
     );
-    let credential = issue(Issuance {
-        key: &agency,
-        credential_type: "ResidencePermitCredential",
-        claims: claims.clone(),
-        holder: Some(citizen_did.clone()),
-        format: CredentialFormat::SdJwt,
-        valid_from: None,
-        valid_until: Some(now.plus(2 * 365 * 86_400)),
-        now,
-    })?;
+    let mut agency = Agency::create(
+        &chain,
+        &deployment,
+        "Landesamt für Einwanderung",
+        STATUS_URL,
+        &mut rand_core::OsRng,
+    )
+    .map_err(super::agency::agency_failure)?;
+    let agency_did = agency.did();
+    stele_registry::trust::accredit(
+        chain.as_ref(),
+        deployment.accreditation,
+        &governor,
+        &agency_did,
+        "ResidencePermitCredential",
+        u64::try_from(now.unix()).unwrap_or(0),
+        u64::try_from(now.plus(10 * 365 * 86_400).unix()).unwrap_or(0),
+    )
+    .map_err(chain_failure)?;
+    super::agency::write_agency(&dir.join("agency.json"), &agency)?;
+    outln!("   Its DID lives on the chain: {agency_did}");
+    outln!("   It signs with an Ed25519 key registered in its DID document; its keys and");
+    outln!("   status lists are in agency.json (mode 0600).");
+    outln!(
+        "   The governance authority accredited it for ResidencePermitCredential (a public event)."
+    );
+
+    step(3, "The citizen's wallet key");
+    let citizen = SecretKey::generate(KeyType::P256, &mut rand_core::OsRng);
+    files::write_key(&dir.join("citizen.jwk"), &citizen, true)?;
+    let citizen_did = did_key_from_public(&citizen.public_key());
+    outln!("   A P-256 key (phones keep it in secure hardware): {citizen_did}");
+
+    step(4, "The agency issues a residence permit (SD-JWT VC)");
+    let credential = issue_as_agency(
+        &mut agency,
+        Issuance {
+            key: None,
+            credential_type: "ResidencePermitCredential",
+            claims: claims.clone(),
+            holder: Some(citizen_did.clone()),
+            format: CredentialFormat::SdJwt,
+            valid_from: None,
+            valid_until: Some(now.plus(2 * 365 * 86_400)),
+            now,
+        },
+    )?;
+    super::agency::write_agency(&dir.join("agency.json"), &agency)?;
     save(&dir, "permit.sd-jwt", &credential)?;
     outln!("   Claims are checked against the ResidencePermitCredential schema, then signed.");
     outln!("   Names, birth date, address, portrait… are selectively disclosable; permit type,");
-    outln!("   validity and issuing authority are always shown. Bound to the citizen's key.");
-    outln!("   {} bytes → permit.sd-jwt", credential.len());
+    outln!("   validity and issuing authority are always shown. Bound to the citizen's key, with");
+    outln!(
+        "   an entry in the agency's revocation and suspension lists. {} bytes → permit.sd-jwt",
+        credential.len()
+    );
 
-    step(3, "The counter shows a challenge");
+    step(5, "The counter shows a challenge");
     let audience = "counter-7.buergeramt.example";
     let challenge = nonce();
     outln!("   verifier: {audience}");
     outln!("   nonce:    {challenge} (single use, short-lived)");
 
-    step(4, "The citizen discloses only what the counter needs");
+    step(6, "The citizen discloses only what the counter needs");
     let disclose = ["given_name", "family_name"];
     let presentation = present(&citizen, &credential, &disclose, audience, &challenge, now)?;
     save(&dir, "presentation.txt", &presentation)?;
@@ -135,15 +193,13 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     outln!("   Not disclosed: birth date, nationality, address, portrait, document number.");
     outln!("   A key-binding signature ties it to this counter and nonce → presentation.txt");
 
-    step(5, "The clerk's verifier checks it");
-    let trust = TrustList::empty().with(agency_did.as_str(), Some(&["ResidencePermitCredential"]));
-    save(
-        &dir,
-        "trust.json",
-        &format!(
-            r#"{{"issuers": [{{"did": "{agency_did}", "types": ["ResidencePermitCredential"]}}]}}"#
-        ),
-    )?;
+    step(7, "The clerk's verifier checks it against the chain");
+    let trust = TrustList::empty();
+    let context = ChainContext {
+        chain: chain.clone(),
+        deployment: deployment.clone(),
+        status_max_age: 0,
+    };
     // The counter needs a residence permit, with the holder's names.
     let policy = Policy {
         accepted_types: vec!["ResidencePermitCredential".into()],
@@ -165,7 +221,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
                 nonce: Some(nonce),
                 require_holder_binding: true,
                 policy: &policy,
-                chain: None,
+                chain: Some(&context),
             },
         )
     };
@@ -176,25 +232,31 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
             "demo: the genuine presentation was rejected",
         ));
     }
+    outln!("   The issuer's key came from its DID document on the chain, as it was at issuance;");
+    outln!("   its accreditation and the permit's status were read from the chain too.");
 
-    step(6, "A tampered copy is refused");
+    step(8, "A tampered copy is refused");
     let tampered = tamper(&presentation);
     let red = counter(&tampered, &challenge, now)?;
     show(&red);
     expect_reason(&red, ReasonCode::BadSignature, "tampered presentation")?;
     outln!("   (the permit type was changed from \"temporary\" to \"permanent\")");
 
-    step(7, "An expired permit is refused");
-    let expired = issue(Issuance {
-        key: &agency,
-        credential_type: "ResidencePermitCredential",
-        claims,
-        holder: Some(citizen_did),
-        format: CredentialFormat::SdJwt,
-        valid_from: Some(now.plus(-3 * 365 * 86_400)),
-        valid_until: Some(now.plus(-86_400)),
-        now: now.plus(-3 * 365 * 86_400),
-    })?;
+    step(9, "An expired permit is refused");
+    let expired = issue_as_agency(
+        &mut agency,
+        Issuance {
+            key: None,
+            credential_type: "ResidencePermitCredential",
+            claims,
+            holder: Some(citizen_did),
+            format: CredentialFormat::SdJwt,
+            valid_from: Some(now.plus(-2 * 86_400)),
+            valid_until: Some(now.plus(-86_400)),
+            now,
+        },
+    )?;
+    super::agency::write_agency(&dir.join("agency.json"), &agency)?;
     let fresh = nonce();
     let old = present(&citizen, &expired, &disclose, audience, &fresh, now)?;
     let red = counter(&old, &fresh, now)?;
@@ -202,7 +264,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     expect_reason(&red, ReasonCode::Expired, "expired permit")?;
 
     step(
-        8,
+        10,
         "A screenshot shown again at the next challenge is refused",
     );
     let next = nonce();
@@ -210,13 +272,43 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     show(&red);
     expect_reason(&red, ReasonCode::WrongNonce, "replayed presentation")?;
 
+    step(11, "The agency revokes the permit; the next check sees it");
+    let entry = stele_core::status::StatusEntry::new(
+        stele_core::status::StatusPurpose::Revocation,
+        0,
+        &agency.lists[0].url,
+    )
+    .map_err(|e| Failure::failed(e.to_string()))?;
+    agency
+        .set_status(entry.purpose, entry.index, true)
+        .map_err(super::agency::agency_failure)?;
+    agency
+        .publish(&chain, &deployment, entry.purpose)
+        .map_err(super::agency::agency_failure)?;
+    super::agency::write_agency(&dir.join("agency.json"), &agency)?;
+    let again = nonce();
+    let p = present(&citizen, &credential, &disclose, audience, &again, now)?;
+    let red = counter(&p, &again, now)?;
+    show(&red);
+    expect_reason(&red, ReasonCode::Revoked, "revoked permit")?;
+    outln!("   The revocation list was published on the chain; verifiers sync it without ever");
+    outln!("   telling the agency which permit they are looking at.");
+
+    drop(chain);
     outln!("\nAll steps behaved as expected. Try it yourself:");
     outln!(
-        "   stele verify --trust {0}/trust.json --audience {audience} --nonce {challenge} {0}/presentation.txt",
+        "   stele resolve --chain embedded:{0}/chain {agency_did}",
+        dir.display()
+    );
+    outln!(
+        "   stele verify --chain embedded:{0}/chain --output text {0}/permit.sd-jwt",
         dir.display()
     );
     Ok(exit::OK)
 }
+
+/// Where the demo agency says its status list credentials are published.
+const STATUS_URL: &str = "https://status.stele.example/status";
 
 /// Changes `temporary` to `permanent` inside the issuer-signed payload.
 fn tamper(presentation: &str) -> String {

@@ -7,6 +7,7 @@ use stele_core::did::Did;
 use stele_core::json::{self, JsonLimits};
 use stele_core::key::SecretKey;
 use stele_core::time::{Clock, SystemClock, Timestamp};
+use stele_registry::agency::Agency;
 
 use super::parse_time;
 use crate::{Failure, exit, files};
@@ -92,39 +93,58 @@ fn common(a: &IssueArgs) -> Result<Common, Failure> {
 /// allocated in its lists (the agency file is updated before the credential
 /// is printed, so an index is never handed out twice).
 fn run_agency(a: IssueArgs) -> Result<u8, Failure> {
-    use stele_core::status::{credential_status, sd_jwt_status_claim};
     let path = std::path::PathBuf::from(&a.key);
     let mut agency = super::agency::read_agency(&path)?;
     let c = common(&a)?;
+    let credential = issue_as_agency(
+        &mut agency,
+        Issuance {
+            key: None,
+            credential_type: &a.credential_type,
+            claims: c.claims,
+            holder: c.holder,
+            format: c.format,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            now: SystemClock.now(),
+        },
+    )?;
+    // The allocated index is on disk before the credential leaves.
+    super::agency::write_agency(&path, &agency)?;
+    outln!("{credential}");
+    Ok(exit::OK)
+}
+
+/// Issues as `agency` (its did:ethr and current key) with a newly allocated
+/// status index; the caller saves the agency afterwards.
+pub fn issue_as_agency(agency: &mut Agency, i: Issuance<'_>) -> Result<String, Failure> {
+    use stele_core::status::{credential_status, sd_jwt_status_claim};
     let did = Did::parse(&agency.did()).map_err(|e| Failure::usage(e.to_string()))?;
     let entries = agency
         .allocate_status()
         .map_err(super::agency::agency_failure)?;
-    let status = match c.format {
+    let status = match i.format {
         CredentialFormat::Jwt => credential_status(&entries),
         CredentialFormat::SdJwt => sd_jwt_status_claim(&entries),
     };
-    super::agency::write_agency(&path, &agency)?;
     let key = agency
         .signing_key()
         .ok_or_else(|| Failure::failed("the agency has no usable signing key"))?;
-    let credential = Issuer::new(&key.key, did, key.kid.clone())
+    Issuer::new(&key.key, did, key.kid.clone())
         .issue(
             &IssueRequest {
-                credential_type: &a.credential_type,
-                claims: c.claims,
-                holder: c.holder,
-                valid_from: c.valid_from,
-                valid_until: c.valid_until,
-                format: c.format,
+                credential_type: i.credential_type,
+                claims: i.claims,
+                holder: i.holder,
+                valid_from: i.valid_from,
+                valid_until: i.valid_until,
+                format: i.format,
                 status: Some(status),
             },
-            SystemClock.now(),
+            i.now,
             &mut rand_core::OsRng,
         )
-        .map_err(issue_failure)?;
-    outln!("{credential}");
-    Ok(exit::OK)
+        .map_err(issue_failure)
 }
 
 fn issue_failure(e: IssueError) -> Failure {
@@ -138,8 +158,8 @@ fn issue_failure(e: IssueError) -> Failure {
 
 /// What `issue` needs, already read and checked.
 pub struct Issuance<'a> {
-    /// The issuer's key.
-    pub key: &'a SecretKey,
+    /// The issuer's key (did:key issuers; `None` when issuing as an agency).
+    pub key: Option<&'a SecretKey>,
     /// The type name.
     pub credential_type: &'a str,
     /// The claims.
@@ -158,7 +178,8 @@ pub struct Issuance<'a> {
 
 /// Issues a credential as the did:key of `key`.
 pub fn issue(i: Issuance<'_>) -> Result<String, Failure> {
-    Issuer::with_did_key(i.key)
+    let key = i.key.ok_or_else(|| Failure::usage("no issuer key"))?;
+    Issuer::with_did_key(key)
         .issue(
             &IssueRequest {
                 credential_type: i.credential_type,
@@ -205,7 +226,7 @@ pub fn run(a: IssueArgs) -> Result<u8, Failure> {
         valid_until,
     } = common(&a)?;
     let credential = issue(Issuance {
-        key: &key,
+        key: Some(&key),
         credential_type: &a.credential_type,
         claims,
         holder,
