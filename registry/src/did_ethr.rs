@@ -569,9 +569,26 @@ impl DidResolver for EthrDidResolver {
         }
         let (identity, public_key) = self.identity(did)?;
         let events = self.history(identity)?;
-        let now = match options.version_time {
-            Some(_) => 0,
-            None => {
+        // The time keys are judged valid at: the version time (which
+        // `document` uses itself), the block of a versionId (as other did:ethr
+        // resolvers do: a key valid in that version stays listed in it even
+        // if it has expired since), or the latest block's for the latest version.
+        let now = match (&options.version_id, options.version_time) {
+            (Some(id), _) => match id.parse::<u64>() {
+                Ok(block) => {
+                    let latest = self.chain.block_number().map_err(chain_error)?;
+                    if block > latest {
+                        return Err(DidError::NotFound(format!(
+                            "versionId {block}: no such block yet"
+                        )));
+                    }
+                    self.chain.block_timestamp(block).map_err(chain_error)?
+                }
+                // `document` reports the malformed versionId.
+                Err(_) => 0,
+            },
+            (None, Some(_)) => 0,
+            (None, None) => {
                 let latest = self.chain.block_number().map_err(chain_error)?;
                 self.chain.block_timestamp(latest).map_err(chain_error)?
             }

@@ -47,6 +47,12 @@ fn binary() -> PathBuf {
         .join("bin/anvil")
 }
 
+/// Whether the pinned Anvil is installed (`npm ci --prefix registry`).
+#[allow(dead_code)] // used by the benches, not by every test crate
+pub fn is_installed() -> bool {
+    binary().is_file()
+}
+
 impl Anvil {
     /// Starts a node and waits until it answers `eth_chainId`.
     ///
