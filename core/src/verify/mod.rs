@@ -147,6 +147,9 @@ pub struct Verifier {
     /// decompressed key is kept (bounded) to keep verification near the
     /// cost of the signature itself.
     did_key_cache: RwLock<HashMap<String, PublicKey>>,
+    /// Decoded keys of resolved verification methods: method id → (the key
+    /// material it was decoded from, the key).
+    method_key_cache: RwLock<HashMap<String, (String, PublicKey)>>,
 }
 
 const DID_KEY_CACHE_CAPACITY: usize = 4096;
@@ -159,6 +162,7 @@ impl Verifier {
             status: None,
             nonces: None,
             did_key_cache: RwLock::new(HashMap::new()),
+            method_key_cache: RwLock::new(HashMap::new()),
         }
     }
 

@@ -340,10 +340,46 @@ fn resolve_issuer(
             "no matching assertion key in the issuer's DID document",
         )));
     };
-    Ok(match method.public_key() {
+    Ok(match method_key(v, method) {
         Ok(key) => Ok(IssuerKey { did, key }),
         Err(e) => Err(Reason::new(ReasonCode::InvalidKey, e)),
     })
+}
+
+/// The key of a resolved verification method. Decoding (base64, point
+/// decompression) costs about as much as a third of a signature check, so
+/// decoded keys are kept, keyed by the method's id and checked against the
+/// exact key material the document carries now.
+fn method_key(
+    v: &Verifier,
+    method: &crate::did::VerificationMethod,
+) -> Result<PublicKey, DidError> {
+    let material = [
+        method.public_key_multibase.as_deref(),
+        method.public_key_hex.as_deref(),
+        method.public_key_base58.as_deref(),
+        method.public_key_base64.as_deref(),
+    ];
+    let jwk = method.public_key_jwk.as_ref().map(Value::to_string);
+    let fingerprint = format!("{}\u{0}{:?}\u{0}{:?}", method.type_, material, jwk);
+    if let Some((seen, key)) = v
+        .method_key_cache
+        .read()
+        .ok()
+        .and_then(|c| c.get(&method.id).cloned())
+    {
+        if seen == fingerprint {
+            return Ok(key);
+        }
+    }
+    let key = method.public_key()?;
+    if let Ok(mut cache) = v.method_key_cache.write() {
+        if cache.len() >= super::DID_KEY_CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(method.id.clone(), (fingerprint, key.clone()));
+    }
+    Ok(key)
 }
 
 /// When the credential says it was issued (`iat`, `nbf`, `validFrom`, `issuanceDate`).
