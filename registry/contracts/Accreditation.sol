@@ -119,7 +119,7 @@ contract Accreditation {
 
     /// @notice Whether `issuer` was accredited for `credentialType` at time `at` (Unix seconds).
     function isAccredited(string calldata issuer, string calldata credentialType, uint64 at)
-        external
+        public
         view
         returns (bool)
     {
@@ -131,6 +131,18 @@ contract Accreditation {
             }
         }
         return false;
+    }
+
+    /// @notice `isAccredited`, with the chain's current time. A `true` for an
+    /// `at` before `chainTime` can never become `false`: entries are never
+    /// deleted, and a withdrawal only takes effect from its own (later) block
+    /// time. Verifiers may keep such answers.
+    function isAccreditedAt(string calldata issuer, string calldata credentialType, uint64 at)
+        external
+        view
+        returns (bool accredited, uint64 chainTime)
+    {
+        return (isAccredited(issuer, credentialType, at), uint64(block.timestamp));
     }
 
     /// @notice The number of accreditations ever given to `issuer` for `credentialType`.

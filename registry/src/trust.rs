@@ -1,8 +1,9 @@
 //! Accreditation on the chain as core's [`TrustSource`]: "was this issuer
 //! DID accredited for this credential type at this time" is one `eth_call`
-//! of `Accreditation.isAccredited`.
+//! of `Accreditation.isAccreditedAt`, and settled answers are kept.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use alloy_primitives::Address;
 use alloy_sol_types::SolCall;
@@ -12,10 +13,21 @@ use stele_core::verify::{TrustError, TrustSource};
 use crate::chain::{BlockRef, Chain};
 use crate::contracts::Accreditation;
 
+/// Most settled answers kept.
+const SETTLED_CAPACITY: usize = 65_536;
+
 /// The accreditation registry read through a [`Chain`].
+///
+/// "Accredited at t" for a t before the chain's current time is settled: the
+/// registry never deletes an accreditation, and a withdrawal takes effect
+/// from its own, later block time. Such answers are kept, so verifying a
+/// credential issued before the latest block asks the chain once; every
+/// other answer (not accredited, or a t not yet in the chain's past) is asked
+/// again each time, so a new accreditation or a withdrawal is seen at once.
 pub struct ChainTrust {
     chain: Arc<dyn Chain>,
     accreditation: Address,
+    settled: Mutex<HashSet<(String, String, i64)>>,
 }
 
 impl ChainTrust {
@@ -24,6 +36,7 @@ impl ChainTrust {
         ChainTrust {
             chain,
             accreditation,
+            settled: Mutex::new(HashSet::new()),
         }
     }
 }
@@ -35,20 +48,34 @@ impl TrustSource for ChainTrust {
         credential_type: &str,
         at: Timestamp,
     ) -> Result<bool, TrustError> {
-        let call = Accreditation::isAccreditedCall {
-            issuer: issuer.to_owned(),
-            credentialType: credential_type.to_owned(),
-            at: u64::try_from(at.unix()).unwrap_or(0),
+        let key = (issuer.to_owned(), credential_type.to_owned(), at.unix());
+        if self.settled.lock().is_ok_and(|s| s.contains(&key)) {
+            return Ok(true);
+        }
+        let at_secs = u64::try_from(at.unix()).unwrap_or(0);
+        let call = Accreditation::isAccreditedAtCall {
+            issuer: key.0.clone(),
+            credentialType: key.1.clone(),
+            at: at_secs,
         };
         let out = self
             .chain
             .call(self.accreditation, &call.abi_encode(), BlockRef::Latest)
             .map_err(|e| TrustError::Unavailable(e.to_string()))?;
-        Accreditation::isAccreditedCall::abi_decode_returns(&out).map_err(|_| {
+        let answer = Accreditation::isAccreditedAtCall::abi_decode_returns(&out).map_err(|_| {
             TrustError::Unavailable(
                 "the accreditation registry gave no answer (is it deployed here?)".into(),
             )
-        })
+        })?;
+        if answer.accredited && at_secs < answer.chainTime {
+            if let Ok(mut s) = self.settled.lock() {
+                if s.len() >= SETTLED_CAPACITY {
+                    s.clear();
+                }
+                s.insert(key);
+            }
+        }
+        Ok(answer.accredited)
     }
 }
 

@@ -423,6 +423,7 @@ macro_rules! did_ethr_cases {
             invalid_dids_are_refused,
             a_chain_that_is_down_is_unavailable,
             the_document_matches_ethr_did_resolver,
+            settled_accreditation_answers_are_kept,
         ]);
     };
     (@tests $backend:ident, $make:expr, [$($case:ident),* $(,)?]) => {
@@ -1219,4 +1220,80 @@ fn the_document_matches_ethr_did_resolver(env: &Env) {
         "application/did+ld+json"
     );
     assert!(result["didDocumentMetadata"]["versionId"].is_string());
+}
+
+/// `ChainTrust` keeps "accredited at t" once t is in the chain's past (it can
+/// no longer change), and asks again for everything else.
+fn settled_accreditation_answers_are_kept(env: &Env) {
+    use stele_core::verify::TrustSource as _;
+    use stele_registry::trust::{ChainTrust, accredit, revoke};
+    let issuer = "did:ethr:0x1:0x0000000000000000000000000000000000000001";
+    let t = |block: u64| env.timestamp(block);
+    let at = Timestamp::from_unix;
+    let start = t(env.chain.block_number().expect("n"));
+    let contract = env.deployment.accreditation;
+    let from = u64::try_from(start - 10).expect("t");
+    let until = u64::try_from(start).expect("t") + 10 * YEAR;
+    let block = accredit(
+        &*env.chain,
+        contract,
+        &env.deployer,
+        issuer,
+        "T",
+        from,
+        until,
+    )
+    .expect("accredit")
+    .block_number;
+    let trust = ChainTrust::new(env.chain.clone(), contract);
+    // An issuance time in the chain's past: asked once, then kept.
+    let past = t(block) - 5;
+    env.counting.reset();
+    assert!(trust.is_accredited(issuer, "T", at(past)).expect("answer"));
+    assert!(trust.is_accredited(issuer, "T", at(past)).expect("answer"));
+    assert_eq!(env.counting.counts(), (1, 0), "a settled answer is kept");
+    // Not accredited (another type) is asked every time.
+    env.counting.reset();
+    assert!(!trust.is_accredited(issuer, "U", at(past)).expect("answer"));
+    assert!(!trust.is_accredited(issuer, "U", at(past)).expect("answer"));
+    assert_eq!(env.counting.counts(), (2, 0));
+    // An issuance time not yet in the chain's past is asked every time, so a
+    // withdrawal is seen at once.
+    env.advance(100);
+    let later = t(env.mine());
+    let future = later + 50;
+    env.counting.reset();
+    assert!(
+        trust
+            .is_accredited(issuer, "T", at(future))
+            .expect("answer")
+    );
+    assert!(
+        trust
+            .is_accredited(issuer, "T", at(future))
+            .expect("answer")
+    );
+    assert_eq!(
+        env.counting.counts(),
+        (2, 0),
+        "an unsettled answer is asked again"
+    );
+    env.advance(100);
+    let revoked_in = revoke(&*env.chain, contract, &env.deployer, issuer, "T")
+        .expect("revoke")
+        .block_number;
+    assert!(t(revoked_in) > future);
+    // Withdrawn: from its block time on, not accredited; times before the
+    // withdrawal (settled or not) stay accredited.
+    assert!(
+        !trust
+            .is_accredited(issuer, "T", at(t(revoked_in) + 1))
+            .expect("answer")
+    );
+    assert!(trust.is_accredited(issuer, "T", at(past)).expect("answer"));
+    assert!(
+        trust
+            .is_accredited(issuer, "T", at(future))
+            .expect("answer")
+    );
 }
