@@ -510,7 +510,10 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
             "ed25519",
         ));
         rows.push((
-            format!("verify_{}/part: isAccredited eth_call", be.name),
+            format!(
+                "verify_{}/part: accreditation (settled answer, kept)",
+                be.name
+            ),
             ops_per_sec(&|| be.e2e.accredited(), round, rounds),
             floor_ops,
             "ed25519",
