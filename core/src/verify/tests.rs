@@ -33,6 +33,19 @@ fn permit_claims() -> Map<String, Value> {
     }
 }
 
+/// A residence-permit request with the sample claims and no options set.
+fn permit_request(format: CredentialFormat) -> IssueRequest<'static> {
+    IssueRequest {
+        credential_type: "ResidencePermitCredential",
+        claims: permit_claims(),
+        holder: None,
+        valid_from: None,
+        valid_until: None,
+        format,
+        status: None,
+    }
+}
+
 struct World {
     issuer: SecretKey,
     holder: SecretKey,
@@ -67,13 +80,10 @@ impl World {
         Issuer::with_did_key(&self.issuer)
             .issue(
                 &IssueRequest {
-                    credential_type: "ResidencePermitCredential",
                     claims,
                     holder: Some(self.holder_did.clone()),
-                    valid_from: None,
                     valid_until: until,
-                    format,
-                    status: None,
+                    ..permit_request(format)
                 },
                 Timestamp::from_unix(ISSUED),
                 &mut rand_core::OsRng,
@@ -375,13 +385,8 @@ fn issuer_refuses_claims_that_break_the_schema() {
     claims.insert("birth_date".into(), json!("1990-02-30"));
     let r = Issuer::with_did_key(&w.issuer).issue(
         &IssueRequest {
-            credential_type: "ResidencePermitCredential",
             claims,
-            holder: None,
-            valid_from: None,
-            valid_until: None,
-            format: CredentialFormat::SdJwt,
-            status: None,
+            ..permit_request(CredentialFormat::SdJwt)
         },
         Timestamp::from_unix(ISSUED),
         &mut rand_core::OsRng,
@@ -447,13 +452,7 @@ fn resolved_issuers_and_outages() {
         Issuer::new(&key, did.clone(), kid.to_owned())
             .issue(
                 &IssueRequest {
-                    credential_type: "ResidencePermitCredential",
-                    claims: permit_claims(),
-                    holder: None,
-                    valid_from: None,
-                    valid_until: None,
-                    format: CredentialFormat::Jwt,
-                    status: None,
+                    ..permit_request(CredentialFormat::Jwt)
                 },
                 Timestamp::from_unix(ISSUED),
                 &mut rand_core::OsRng,
@@ -508,15 +507,10 @@ fn status_and_trust_seams() {
     let with_status = Issuer::with_did_key(&w.issuer)
         .issue(
             &IssueRequest {
-                credential_type: "ResidencePermitCredential",
-                claims: permit_claims(),
-                holder: None,
-                valid_from: None,
-                valid_until: None,
-                format: CredentialFormat::SdJwt,
                 status: Some(
                     json!({"status_list": {"idx": 7, "uri": "https://example.com/status/1"}}),
                 ),
+                ..permit_request(CredentialFormat::SdJwt)
             },
             Timestamp::from_unix(ISSUED),
             &mut rand_core::OsRng,
@@ -645,13 +639,7 @@ fn key_rotation_keeps_earlier_credentials_valid() {
         Issuer::new(key, did.clone(), "did:example:immigration#key-1".into())
             .issue(
                 &IssueRequest {
-                    credential_type: "ResidencePermitCredential",
-                    claims: permit_claims(),
-                    holder: None,
-                    valid_from: None,
-                    valid_until: None,
-                    format: CredentialFormat::SdJwt,
-                    status: None,
+                    ..permit_request(CredentialFormat::SdJwt)
                 },
                 Timestamp::from_unix(at),
                 &mut rand_core::OsRng,
