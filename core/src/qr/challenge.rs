@@ -64,7 +64,7 @@ impl Challenge {
         })
     }
 
-    /// The compact QR payload (`SC1:…`) of this challenge.
+    /// The compact QR payload (`SC2:…`) of this challenge.
     pub fn to_qr_payload(&self) -> String {
         encode(
             PayloadKind::Challenge,
@@ -218,7 +218,7 @@ mod tests {
     fn round_trip_and_size() {
         let c = sample();
         let payload = c.to_qr_payload();
-        assert!(payload.starts_with("SC1:"));
+        assert!(payload.starts_with("SC2:"));
         assert!(
             payload
                 .bytes()

@@ -1,8 +1,11 @@
 //! Compact QR payloads for the counter flow (PRODUCT.md §5).
 //!
-//! A payload is `<kind><version>:<base45(zlib(bytes))>`: a short upper-case
-//! prefix (`SP1:` for a presentation, `SC1:` for a challenge) followed by
-//! [`base45`] text, so the whole payload stays in the QR alphanumeric mode.
+//! A payload is `<kind><version>:<base45(deflate(bytes))>`: a short
+//! upper-case prefix (`SP2:` for a presentation, `SC2:` for a challenge)
+//! followed by [`base45`] text, so the whole payload stays in the QR
+//! alphanumeric mode. Version 2 (written) is raw deflate primed with a preset
+//! dictionary of the JSON every presentation repeats (`dictionary.rs`);
+//! version 1 (still read) is a plain zlib stream.
 //! Presentations are first [packed](pack_presentation) into binary segments
 //! (base64url parts decoded to raw bytes), which saves a quarter of the size
 //! before compression even starts.
@@ -13,13 +16,11 @@
 
 pub mod base45;
 mod challenge;
+mod dictionary;
 mod matrix;
 mod pack;
 
-use std::io::Write;
-
-use flate2::write::ZlibEncoder;
-use flate2::{Compression, Decompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
 
 pub use challenge::{
     Challenge, MAX_CLAIMS, MAX_NAME_CHARS, MAX_NONCE_CHARS, MAX_TYPES, MAX_VERIFIER_CHARS,
@@ -28,8 +29,9 @@ pub use challenge::{
 pub use matrix::QrMatrix;
 pub use pack::{pack_presentation, unpack_presentation};
 
-/// The payload format version this code writes (and the only one it reads).
-pub const VERSION: u8 = 1;
+/// The payload format version this code writes: raw deflate with the
+/// preset dictionary. Version 1 (zlib, no dictionary) is still read.
+pub const VERSION: u8 = 2;
 
 /// What a QR payload carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -131,26 +133,15 @@ pub enum QrError {
 }
 
 /// Encodes `bytes` as a compact payload of `kind`: the prefix, then
-/// base45 of the zlib stream at best compression.
+/// base45 of the deflate stream (best compression, preset dictionary).
 pub fn encode(kind: PayloadKind, bytes: &[u8]) -> String {
-    let compressed = deflate(bytes);
+    let compressed = dictionary::deflate(bytes);
     let mut out = String::with_capacity(4 + compressed.len().div_ceil(2) * 3);
     out.push_str(kind.tag());
     out.push(char::from(b'0' + VERSION));
     out.push(':');
     out.push_str(&base45::encode(&compressed));
     out
-}
-
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = ZlibEncoder::new(
-        Vec::with_capacity(bytes.len() / 2 + 16),
-        Compression::best(),
-    );
-    // Writing to a Vec cannot fail.
-    let ok = enc.write_all(bytes).is_ok();
-    debug_assert!(ok, "in-memory deflate");
-    enc.finish().unwrap_or_default()
 }
 
 /// Decodes a scanned payload (surrounding whitespace is ignored) into its
@@ -173,14 +164,19 @@ pub fn decode(text: &str, limits: PayloadLimits) -> Result<(PayloadKind, Vec<u8>
         return Err(QrError::UnknownPrefix);
     }
     let version: u32 = version.parse().map_err(|_| QrError::UnknownPrefix)?;
-    if version != u32::from(VERSION) {
+    if !(1..=2).contains(&version) {
         return Err(QrError::UnsupportedVersion(version));
     }
     let compressed = base45::decode(body)?;
-    Ok((kind, inflate(&compressed, limits.max_decompressed)?))
+    let bytes = if version == 1 {
+        inflate(&compressed, limits.max_decompressed)?
+    } else {
+        dictionary::inflate(&compressed, limits.max_decompressed)?
+    };
+    Ok((kind, bytes))
 }
 
-/// Inflates one complete zlib stream with nothing after it, refusing more
+/// Inflates one complete version 1 zlib stream with nothing after it, refusing more
 /// than `cap` bytes of output; the buffer never grows past `cap + 1` bytes
 /// (the `take(cap + 1)` rule, on the streaming API so that truncated streams
 /// and trailing bytes are errors too).
