@@ -8,6 +8,7 @@ pub mod encoding;
 pub mod jose;
 pub mod json;
 pub mod key;
+pub mod qr;
 pub mod sdjwt;
 pub mod status;
 pub mod time;
