@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("credential", credential),
     ("timestamp", timestamp),
     ("status", status),
+    ("qr", qr),
 ];
 
 const KEY_TYPES: [KeyType; 3] = [KeyType::Ed25519, KeyType::P256, KeyType::Secp256k1];
@@ -300,5 +301,23 @@ pub fn status(data: &[u8]) {
             let _ = list.status_of(entry);
             let _ = StatusEntry::from_value(&entry.to_value());
         }
+    }
+}
+
+/// QR payloads (`SP`/`SC` prefixes, base45, deflate with and without the
+/// dictionary), presentation unpacking and the counter challenge.
+pub fn qr(data: &[u8]) {
+    use stele_core::qr::{Challenge, PayloadLimits, decode, unpack_presentation};
+    use stele_core::time::Timestamp;
+    let limits = PayloadLimits::DEFAULT;
+    if let Some(text) = utf8(data) {
+        if let Ok((_, bytes)) = decode(text, limits) {
+            let _ = unpack_presentation(&bytes);
+        }
+        let _ = Challenge::from_qr_payload(text, Timestamp::from_unix(0));
+    }
+    // The packed form directly, and as the body of a presentation payload.
+    if let Ok(text) = unpack_presentation(data) {
+        let _ = stele_core::qr::pack_presentation(&text);
     }
 }
