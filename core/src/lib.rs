@@ -12,3 +12,4 @@ pub mod sdjwt;
 pub mod status;
 pub mod time;
 pub mod verify;
+pub mod wallet;
