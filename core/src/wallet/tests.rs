@@ -741,3 +741,15 @@ mod redb {
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }
+
+/// The default Argon2id cost, measured (debug build, crypto crates at
+/// opt-level 3): run with `--ignored argon2_default_cost --nocapture`.
+#[test]
+#[ignore = "timing, not a check"]
+fn argon2_default_cost() {
+    let kw = PassphraseKeyWrap::new(PASS);
+    let wrapped = kw.wrap(&[1u8; 32]).unwrap();
+    let start = std::time::Instant::now();
+    kw.unwrap(&wrapped).unwrap();
+    println!("Argon2id {:?}: {:?}", Argon2Params::DEFAULT, start.elapsed());
+}
