@@ -751,5 +751,9 @@ fn argon2_default_cost() {
     let wrapped = kw.wrap(&[1u8; 32]).unwrap();
     let start = std::time::Instant::now();
     kw.unwrap(&wrapped).unwrap();
-    println!("Argon2id {:?}: {:?}", Argon2Params::DEFAULT, start.elapsed());
+    println!(
+        "Argon2id {:?}: {:?}",
+        Argon2Params::DEFAULT,
+        start.elapsed()
+    );
 }
