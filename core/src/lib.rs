@@ -13,3 +13,4 @@ pub mod sdjwt;
 pub mod status;
 pub mod time;
 pub mod verify;
+pub mod wallet;
