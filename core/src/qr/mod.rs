@@ -132,6 +132,16 @@ pub enum QrError {
     MatrixCapacity,
 }
 
+/// Whether `text` looks like a presentation QR payload (`SP<version>:`), so
+/// a verifier can accept scanned payloads and plain tokens in one field.
+pub fn is_presentation_payload(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() > 4
+        && b.starts_with(b"SP")
+        && b[2].is_ascii_digit()
+        && b.iter().skip(3).take(3).any(|c| *c == b':')
+}
+
 /// Encodes `bytes` as a compact payload of `kind`: the prefix, then
 /// base45 of the deflate stream (best compression, preset dictionary).
 pub fn encode(kind: PayloadKind, bytes: &[u8]) -> String {

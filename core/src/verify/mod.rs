@@ -181,8 +181,23 @@ impl Verifier {
         self
     }
 
-    /// Verifies a credential or presentation (`vc+jwt`, SD-JWT VC with or without key binding).
+    /// Verifies a credential or presentation (`vc+jwt`, SD-JWT VC with or
+    /// without key binding), given as text or as a scanned presentation QR
+    /// payload (`SP…:`, see [`crate::qr`]).
     pub fn verify(&self, input: &str, options: &VerifyOptions<'_>) -> Result<Verdict, VerifyError> {
+        let trimmed = input.trim();
+        if crate::qr::is_presentation_payload(trimmed) {
+            let limits = crate::qr::PayloadLimits::DEFAULT;
+            let unpacked = crate::qr::decode(trimmed, limits)
+                .and_then(|(_, bytes)| crate::qr::unpack_presentation(&bytes));
+            return match unpacked {
+                Ok(text) => pipeline::run(self, &text, options),
+                Err(e) => Ok(pipeline::rejected_at_parse(Reason::new(
+                    ReasonCode::Malformed,
+                    format!("QR payload: {e}"),
+                ))),
+            };
+        }
         pipeline::run(self, input, options)
     }
 }

@@ -103,6 +103,15 @@ const ORDER: [CheckName; 9] = [
     CheckName::Policy,
 ];
 
+/// A verdict for input that could not even be read.
+pub(super) fn rejected_at_parse(reason: Reason) -> Verdict {
+    let rec = Record {
+        checks: Vec::with_capacity(ORDER.len()),
+        reasons: Vec::new(),
+    };
+    rec.stop(CheckName::Parse, reason, None, None)
+}
+
 pub(super) fn run(
     v: &Verifier,
     input: &str,

@@ -659,3 +659,31 @@ fn key_rotation_keeps_earlier_credentials_valid() {
         &[ReasonCode::BadSignature],
     );
 }
+
+#[test]
+fn scanned_qr_payloads_verify_like_the_text() {
+    let w = World::new();
+    let trust = w.trust();
+    let sd = w.issue(CredentialFormat::SdJwt);
+    let p = w.present(&sd, &["given_name"], "counter-1", "n-1");
+    let payload = crate::qr::encode(
+        crate::qr::PayloadKind::Presentation,
+        &crate::qr::pack_presentation(&p),
+    );
+    // A USB scanner types the payload and a newline.
+    let v = check(
+        &verifier(),
+        &format!("{payload}\n"),
+        &bound(&trust, "counter-1", "n-1"),
+        &[],
+    );
+    assert_eq!(v.claims["given_name"], "Amira");
+    // A damaged payload is malformed, not a panic and not a forgery.
+    let damaged = format!("{}A", &payload[..payload.len() - 5]);
+    check(
+        &verifier(),
+        &damaged,
+        &bound(&trust, "counter-1", "n-1"),
+        &[ReasonCode::Malformed],
+    );
+}
