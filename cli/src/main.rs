@@ -115,6 +115,11 @@ enum Command {
     /// Revoke, suspend and reinstate credentials; publish status lists.
     #[command(subcommand)]
     Status(commands::status::StatusCommand),
+    /// A desktop wallet: hold credentials and answer counters' challenges.
+    #[command(subcommand)]
+    Wallet(commands::wallet::WalletCommand),
+    /// Make a counter's challenge (nonce, verifier id, expiry, what it asks for) as a QR payload.
+    Challenge(commands::challenge::ChallengeArgs),
 }
 
 fn main() -> ExitCode {
@@ -143,6 +148,8 @@ fn main() -> ExitCode {
         Command::Agency(c) => commands::agency::run(c, mode),
         Command::Trust(c) => commands::trust::run(c, mode),
         Command::Status(c) => commands::status::run(c, mode),
+        Command::Wallet(c) => commands::wallet::run(c, mode),
+        Command::Challenge(a) => commands::challenge::run(a, mode),
     };
     match result {
         Ok(code) => ExitCode::from(code),

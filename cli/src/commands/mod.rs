@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod chain;
+pub mod challenge;
 pub mod demo;
 pub mod issue;
 pub mod key;
@@ -10,6 +11,7 @@ pub mod resolve;
 pub mod status;
 pub mod trust;
 pub mod verify;
+pub mod wallet;
 
 use stele_core::time::Timestamp;
 

@@ -21,10 +21,10 @@ pub struct PresentArgs {
     #[arg(long, value_delimiter = ',', default_value = "")]
     disclose: Vec<String>,
     /// The verifier's identifier (from its challenge).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     audience: String,
     /// The verifier's nonce (from its challenge).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     nonce: String,
 }
 

@@ -25,10 +25,10 @@ pub struct VerifyArgs {
     #[arg(long)]
     now: Option<String>,
     /// This verifier's identifier: the presentation's audience must be it.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     audience: Option<String>,
     /// This transaction's nonce: the presentation must carry it.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     nonce: Option<String>,
     /// Require holder binding (an SD-JWT presentation with key binding).
     #[arg(long)]
@@ -75,6 +75,19 @@ pub struct Check<'a> {
     pub chain: Option<&'a ChainContext>,
 }
 
+/// Loads `--chain` / `--deployment` and builds a verifier that reads did:ethr
+/// issuers, accreditation and status lists from that chain, with `trust`
+/// adding did:key issuers.
+pub fn chain_verifier(
+    chain: &str,
+    deployment: Option<std::path::PathBuf>,
+    trust: TrustList,
+    status_max_age: i64,
+) -> Result<(Verifier, AnyOf), Failure> {
+    let ctx = ChainContext::load(chain, deployment, status_max_age)?;
+    Ok(ctx.verifier(trust))
+}
+
 /// What verifying against a chain needs.
 pub struct ChainContext {
     /// The chain.
@@ -85,28 +98,62 @@ pub struct ChainContext {
     pub status_max_age: i64,
 }
 
+impl ChainContext {
+    /// Opens the chain named by `--chain` and reads its deployment; a chain
+    /// that cannot be opened or reached is "could not check" (exit 2).
+    pub fn load(
+        chain: &str,
+        deployment: Option<std::path::PathBuf>,
+        status_max_age: i64,
+    ) -> Result<Self, Failure> {
+        let args = crate::chain::ChainArgs {
+            chain: chain.to_owned(),
+            deployment,
+        };
+        let (chain, deployment) = args.load().map_err(|f| Failure {
+            code: if f.code == exit::REJECTED {
+                exit::UNAVAILABLE
+            } else {
+                f.code
+            },
+            message: f.message,
+        })?;
+        Ok(ChainContext {
+            chain,
+            deployment,
+            status_max_age,
+        })
+    }
+
+    /// A verifier reading did:ethr, accreditation and status from this chain,
+    /// and the trust sources: the chain's accreditation, then `trust`.
+    pub fn verifier(&self, trust: TrustList) -> (Verifier, AnyOf) {
+        let d = &self.deployment;
+        let resolver = MethodResolver::default().with(
+            "ethr",
+            EthrDidResolver::new(self.chain.clone(), d.did_registry, d.chain_id, &[]),
+        );
+        let sources = AnyOf(vec![
+            Arc::new(ChainTrust::new(self.chain.clone(), d.accreditation)) as Arc<dyn TrustSource>,
+            Arc::new(trust),
+        ]);
+        let status = ChainStatus::new(self.chain.clone(), d.status_lists, self.status_max_age);
+        (
+            Verifier::new(Arc::new(resolver)).with_status(Arc::new(status)),
+            sources,
+        )
+    }
+}
+
 /// Verifies `input`; `Err` means it could not be checked (exit 2).
 pub fn verify(input: &str, c: &Check<'_>) -> Result<Verdict, Failure> {
-    let chain_trust;
     let any;
     let (verifier, trust): (Verifier, &dyn TrustSource) = match c.chain {
         None => (Verifier::new(Arc::new(MethodResolver::default())), c.trust),
         Some(ctx) => {
-            let d = &ctx.deployment;
-            let resolver = MethodResolver::default().with(
-                "ethr",
-                EthrDidResolver::new(ctx.chain.clone(), d.did_registry, d.chain_id, &[]),
-            );
-            chain_trust = Arc::new(ChainTrust::new(ctx.chain.clone(), d.accreditation));
-            any = AnyOf(vec![
-                chain_trust as Arc<dyn TrustSource>,
-                Arc::new(c.trust.clone()),
-            ]);
-            let status = ChainStatus::new(ctx.chain.clone(), d.status_lists, ctx.status_max_age);
-            (
-                Verifier::new(Arc::new(resolver)).with_status(Arc::new(status)),
-                &any as &dyn TrustSource,
-            )
+            let (verifier, sources) = ctx.verifier(c.trust.clone());
+            any = sources;
+            (verifier, &any as &dyn TrustSource)
         }
     };
     let options = VerifyOptions {
@@ -139,26 +186,11 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
     let input = files::read_text(&a.input, "input")?;
     let context = match &a.chain {
         None => None,
-        Some(chain) => {
-            let args = crate::chain::ChainArgs {
-                chain: chain.clone(),
-                deployment: a.deployment.clone(),
-            };
-            let (chain, deployment) = args.load().map_err(|f| Failure {
-                // A chain that cannot be reached is "could not check".
-                code: if f.code == exit::REJECTED {
-                    exit::UNAVAILABLE
-                } else {
-                    f.code
-                },
-                message: f.message,
-            })?;
-            Some(ChainContext {
-                chain,
-                deployment,
-                status_max_age: a.status_max_age,
-            })
-        }
+        Some(chain) => Some(ChainContext::load(
+            chain,
+            a.deployment.clone(),
+            a.status_max_age,
+        )?),
     };
     let clean = |list: Vec<String>| -> Vec<String> {
         list.into_iter()
