@@ -3,6 +3,9 @@
 //! Each variant is something the app can act on; anything else is `Other`
 //! (application-services `components/example/src/error.rs`). Messages are
 //! plain words from core, which never carry claim values or key material.
+//! The text field is `detail`, not `message`: Kotlin exceptions already
+//! have a `message`, and a field of that name makes the generated Kotlin
+//! ambiguous (it does not compile).
 
 use stele_core::key::{KeyError, SignError};
 use stele_core::sdjwt::SdJwtError;
@@ -16,10 +19,10 @@ use crate::verifier::ReasonRecord;
 pub enum StelError {
     /// The app passed something Stele cannot read: a malformed credential,
     /// trust list or JWK, or a claim the credential does not have. Fix the input.
-    #[error("invalid input: {message}")]
+    #[error("invalid input: {detail}")]
     InvalidInput {
         /// What was wrong, in plain words.
-        message: String,
+        detail: String,
     },
     /// The input was read and checked, and refused for these reasons (show them).
     #[error("rejected ({} reasons)", reasons.len())]
@@ -29,30 +32,30 @@ pub enum StelError {
     },
     /// Something Stele depends on could not be reached (network, chain, a
     /// resolver): nothing was decided; retry later.
-    #[error("unavailable: {message}")]
+    #[error("unavailable: {detail}")]
     Unavailable {
         /// What could not be reached.
-        message: String,
+        detail: String,
     },
     /// The platform key store refused or failed (locked, user cancelled,
     /// key removed), or returned a signature that does not fit its key.
-    #[error("key store: {message}")]
+    #[error("key store: {detail}")]
     KeyStore {
         /// What the key store reported.
-        message: String,
+        detail: String,
     },
     /// Anything else: a bug, or a failure inside a foreign callback. Report it.
-    #[error("{message}")]
+    #[error("{detail}")]
     Other {
         /// A description for the report.
-        message: String,
+        detail: String,
     },
 }
 
 impl StelError {
     pub(crate) fn invalid(message: impl ToString) -> Self {
         StelError::InvalidInput {
-            message: message.to_string(),
+            detail: message.to_string(),
         }
     }
 }
@@ -66,7 +69,7 @@ impl From<KeyError> for StelError {
 impl From<TrustError> for StelError {
     fn from(e: TrustError) -> Self {
         match e {
-            TrustError::Unavailable(m) => StelError::Unavailable { message: m },
+            TrustError::Unavailable(m) => StelError::Unavailable { detail: m },
             other => StelError::invalid(other),
         }
     }
@@ -76,7 +79,7 @@ impl From<VerifyError> for StelError {
     /// A `VerifyError` is always "could not check": an outage, never a verdict.
     fn from(e: VerifyError) -> Self {
         StelError::Unavailable {
-            message: e.to_string(),
+            detail: e.to_string(),
         }
     }
 }
@@ -84,7 +87,7 @@ impl From<VerifyError> for StelError {
 impl From<SignError> for StelError {
     fn from(e: SignError) -> Self {
         StelError::KeyStore {
-            message: e.to_string(),
+            detail: e.to_string(),
         }
     }
 }
@@ -94,7 +97,7 @@ impl From<SdJwtError> for StelError {
         match e {
             SdJwtError::Sign(stele_core::jose::JoseError::Sign(sign)) => sign.into(),
             SdJwtError::Sign(other) => StelError::Other {
-                message: other.to_string(),
+                detail: other.to_string(),
             },
             other => StelError::invalid(other),
         }
@@ -106,7 +109,7 @@ impl From<SdJwtError> for StelError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for StelError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         StelError::Other {
-            message: format!("unexpected error in a platform callback: {}", e.reason),
+            detail: format!("unexpected error in a platform callback: {}", e.reason),
         }
     }
 }
@@ -115,7 +118,7 @@ impl From<StelError> for SignError {
     /// A foreign signer's failure, as core's signing step sees it.
     fn from(e: StelError) -> Self {
         match e {
-            StelError::KeyStore { message } => SignError::KeyStore(message),
+            StelError::KeyStore { detail } => SignError::KeyStore(detail),
             other => SignError::KeyStore(other.to_string()),
         }
     }

@@ -52,7 +52,7 @@ impl CoreSigner {
         let public = PublicKey::from_jwk(&jwk)?;
         if public.key_type() != key_type {
             return Err(StelError::KeyStore {
-                message: format!(
+                detail: format!(
                     "the signer says {} but its public key is {}",
                     key_type.name(),
                     public.key_type().name()
