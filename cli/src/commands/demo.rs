@@ -152,6 +152,10 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     let citizen_did = did_key_from_public(&citizen.public_key());
     outln!("   A P-256 key (phones keep it in secure hardware): {citizen_did}");
 
+    // Setting up the chain took time: the credential is issued now, after
+    // the agency's key was registered (keys are judged at issuance time).
+    let now = SystemClock.now();
+
     step(4, "The agency issues a residence permit (SD-JWT VC)");
     let credential = issue_as_agency(
         &mut agency,
