@@ -8,7 +8,10 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod support;
+use support::{paired, quick};
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
@@ -30,10 +33,6 @@ const UNTIL: i64 = ISSUED + 365 * 86_400;
 const AUDIENCE: &str = "counter-1";
 const NONCE: &str = "n-0123456789abcdef";
 const DISCLOSE: [&str; 3] = ["given_name", "family_name", "birth_date"];
-
-fn quick() -> bool {
-    std::env::var_os("STELE_BENCH_QUICK").is_some_and(|v| v != "0" && !v.is_empty())
-}
 
 fn permit_claims() -> Map<String, Value> {
     match json!({
@@ -370,49 +369,6 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 
 // ---- summary table -----------------------------------------------------------
 
-/// Best-of-`rounds` ops/s of `op`, after a warm-up. Best-of, because the
-/// machine is shared: interference only ever makes an op slower.
-fn ops_per_sec<R>(mut op: impl FnMut() -> R, round: Duration, rounds: u32) -> f64 {
-    let warm = Instant::now();
-    while warm.elapsed() < round / 3 {
-        black_box(op());
-    }
-    let mut best = 0.0f64;
-    for _ in 0..rounds {
-        let start = Instant::now();
-        let mut n = 0u64;
-        loop {
-            // Check the clock every 16 ops to keep its cost out of fast ops.
-            for _ in 0..16 {
-                black_box(op());
-            }
-            n += 16;
-            let el = start.elapsed();
-            if el >= round {
-                best = best.max(n as f64 / el.as_secs_f64());
-                break;
-            }
-        }
-    }
-    best
-}
-
-/// ops/s of `op` and of its `floor`, in alternating rounds so that both see
-/// the same machine load; best of each.
-fn paired(
-    op: &dyn Fn() -> bool,
-    floor: &dyn Fn() -> bool,
-    round: Duration,
-    rounds: u32,
-) -> (f64, f64) {
-    let (mut best_op, mut best_floor) = (0.0f64, 0.0f64);
-    for _ in 0..rounds {
-        best_floor = best_floor.max(ops_per_sec(floor, round, 1));
-        best_op = best_op.max(ops_per_sec(op, round, 1));
-    }
-    (best_op, best_floor)
-}
-
 fn summary(f: &Fixture) {
     let (round, rounds) = if quick() {
         (Duration::from_millis(100), 1)
@@ -422,7 +378,7 @@ fn summary(f: &Fixture) {
     let ed_floor = || f.floor_ed25519();
     let two_p_floor = || f.two_sig_p256.verify();
     let two_e_floor = || f.two_sig_ed25519.verify();
-    let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds);
+    let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds, 16);
     let ed = m(&ed_floor, &ed_floor);
     let p256 = m(&|| f.floor_p256(), &ed_floor);
     let two_p256 = m(&two_p_floor, &ed_floor);
@@ -496,14 +452,7 @@ fn summary(f: &Fixture) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    // Criterion's --test (run each once), --list and --profile-time modes,
-    // and `cargo test` (which passes no --bench: criterion runs each bench
-    // once, in the debug profile) measure nothing worth a table.
-    let test_mode = !args.iter().any(|a| a == "--bench")
-        || args
-            .iter()
-            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"));
+    let test_mode = !support::summary_wanted();
     let fixture = Fixture::new();
 
     let (measure, warm, samples) = if quick() {

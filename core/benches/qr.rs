@@ -7,7 +7,10 @@
 //! `-- --test` runs each bench once and skips the table.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod support;
+use support::{ops_per_sec, quick};
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
@@ -23,10 +26,6 @@ use stele_core::sdjwt::holder::{HeldSdJwt, KeyBindingInput};
 use stele_core::time::Timestamp;
 
 const ISSUED: i64 = 1_790_000_000;
-
-fn quick() -> bool {
-    std::env::var_os("STELE_BENCH_QUICK").is_some_and(|v| v != "0" && !v.is_empty())
-}
 
 fn permit_claims() -> Map<String, Value> {
     match json!({
@@ -128,30 +127,6 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
     g.finish();
 }
 
-/// Best-of-`rounds` ops/s of `op`, after a warm-up (shared machine:
-/// interference only ever makes an op slower).
-fn ops_per_sec(op: &dyn Fn() -> bool, round: Duration, rounds: u32) -> f64 {
-    let warm = Instant::now();
-    while warm.elapsed() < round / 3 {
-        black_box(op());
-    }
-    let mut best = 0.0f64;
-    for _ in 0..rounds {
-        let start = Instant::now();
-        let mut n = 0u64;
-        loop {
-            black_box(op());
-            n += 1;
-            let el = start.elapsed();
-            if el >= round {
-                best = best.max(n as f64 / el.as_secs_f64());
-                break;
-            }
-        }
-    }
-    best
-}
-
 fn summary(f: &Fixture) {
     let (round, rounds) = if quick() {
         (Duration::from_millis(100), 1)
@@ -160,9 +135,9 @@ fn summary(f: &Fixture) {
     };
     let (mut floor, mut enc, mut dec) = (0.0f64, 0.0f64, 0.0f64);
     for _ in 0..rounds {
-        floor = floor.max(ops_per_sec(&|| f.floor(), round, 1));
-        enc = enc.max(ops_per_sec(&|| f.encode_and_matrix(), round, 1));
-        dec = dec.max(ops_per_sec(&|| f.decode(), round, 1));
+        floor = floor.max(ops_per_sec(&|| f.floor(), round, 1, 1));
+        enc = enc.max(ops_per_sec(&|| f.encode_and_matrix(), round, 1, 1));
+        dec = dec.max(ops_per_sec(&|| f.decode(), round, 1, 1));
     }
     let matrix = QrMatrix::new(&f.payload).map_or(0, |m| m.version());
     println!();
@@ -193,11 +168,7 @@ fn summary(f: &Fixture) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let test_mode = !args.iter().any(|a| a == "--bench")
-        || args
-            .iter()
-            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"));
+    let test_mode = !support::summary_wanted();
     let fixture = Fixture::new();
     let (measure, warm, samples) = if quick() {
         (Duration::from_millis(300), Duration::from_millis(100), 10)

@@ -23,7 +23,11 @@ use std::any::Any;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "../../core/benches/support/mod.rs"]
+mod support;
+use support::{ops_per_sec, paired, quick};
 
 use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::SolCall;
@@ -46,10 +50,6 @@ use stele_registry::{Account, Chain, EmbeddedChain, EmbeddedConfig, TxRequest};
 
 const SIZES: [usize; 3] = [1, 10, 100];
 const TYPE: &str = "ResidencePermitCredential";
-
-fn quick() -> bool {
-    std::env::var_os("STELE_BENCH_QUICK").is_some_and(|v| v != "0" && !v.is_empty())
-}
 
 // ---- fixtures -------------------------------------------------------------------
 
@@ -424,45 +424,6 @@ fn criterion_benches(c: &mut Criterion, floor: &Floor, backends: &[Backend]) {
 
 // ---- summary table ----------------------------------------------------------------
 
-/// Best-of-`rounds` ops/s of `op` after a short warm-up; the clock is read
-/// after every op (the ops here take a microsecond or more).
-fn ops_per_sec(op: &dyn Fn() -> bool, round: Duration, rounds: u32) -> f64 {
-    let warm = Instant::now();
-    while warm.elapsed() < round / 4 {
-        black_box(op());
-    }
-    let mut best = 0.0f64;
-    for _ in 0..rounds {
-        let start = Instant::now();
-        let mut n = 0u64;
-        loop {
-            black_box(op());
-            n += 1;
-            let el = start.elapsed();
-            if el >= round {
-                best = best.max(n as f64 / el.as_secs_f64());
-                break;
-            }
-        }
-    }
-    best
-}
-
-/// ops/s of `op` and of `floor` in alternating rounds (same machine load); best of each.
-fn paired(
-    op: &dyn Fn() -> bool,
-    floor: &dyn Fn() -> bool,
-    round: Duration,
-    rounds: u32,
-) -> (f64, f64) {
-    let (mut a, mut b) = (0.0f64, 0.0f64);
-    for _ in 0..rounds {
-        b = b.max(ops_per_sec(floor, round, 1));
-        a = a.max(ops_per_sec(op, round, 1));
-    }
-    (a, b)
-}
-
 fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
     let (round, rounds) = if quick() {
         (Duration::from_millis(100), 1)
@@ -470,7 +431,7 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
         (Duration::from_millis(250), 4)
     };
     let fl = || floor.verify();
-    let floor_ops = ops_per_sec(&fl, round, rounds * 2);
+    let floor_ops = ops_per_sec(&fl, round, rounds * 2, 1);
     let mut rows: Vec<(String, f64, f64, &str)> = vec![(
         "floor/ed25519_verify_strict (300 B)".into(),
         floor_ops,
@@ -485,7 +446,7 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
             ] {
                 rows.push((
                     format!("resolve_{}/{kind}/{n} changes", be.name),
-                    ops_per_sec(op, round, rounds),
+                    ops_per_sec(op, round, rounds, 1),
                     floor_ops,
                     "ed25519",
                 ));
@@ -493,19 +454,19 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
         }
         rows.push((
             format!("status_{}/sync_131072 (fresh ChainStatus)", be.name),
-            ops_per_sec(&|| be.sync(), round, rounds),
+            ops_per_sec(&|| be.sync(), round, rounds, 1),
             floor_ops,
             "ed25519",
         ));
         rows.push((
             format!("status_{}/lookup (cached check)", be.name),
-            ops_per_sec(&|| be.e2e.lookup(), round, rounds),
+            ops_per_sec(&|| be.e2e.lookup(), round, rounds, 1),
             floor_ops,
             "ed25519",
         ));
         rows.push((
             format!("verify_{}/part: resolve at issuance (cached)", be.name),
-            ops_per_sec(&|| be.e2e.resolve_at_issuance(), round, rounds),
+            ops_per_sec(&|| be.e2e.resolve_at_issuance(), round, rounds, 1),
             floor_ops,
             "ed25519",
         ));
@@ -514,11 +475,11 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
                 "verify_{}/part: accreditation (settled answer, kept)",
                 be.name
             ),
-            ops_per_sec(&|| be.e2e.accredited(), round, rounds),
+            ops_per_sec(&|| be.e2e.accredited(), round, rounds, 1),
             floor_ops,
             "ed25519",
         ));
-        let (v, f) = paired(&|| be.e2e.verify(), &fl, round, rounds + 2);
+        let (v, f) = paired(&|| be.e2e.verify(), &fl, round, rounds + 2, 1);
         rows.push((
             format!("verify_{}/sd_jwt_chain_warm", be.name),
             v,
@@ -530,6 +491,7 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
             &|| be.e2e.floor_same_input(),
             round,
             rounds + 2,
+            1,
         );
         rows.push((
             format!("verify_{}/sd_jwt_chain_warm", be.name),
@@ -577,11 +539,7 @@ fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let test_mode = !args.iter().any(|a| a == "--bench")
-        || args
-            .iter()
-            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"));
+    let test_mode = !support::summary_wanted();
     let floor = Floor::new();
     assert!(floor.verify());
     let mut backends = vec![embedded()];
