@@ -19,6 +19,7 @@ mod key;
 mod platform;
 mod signer;
 mod verifier;
+mod wallet;
 
 pub use error::StelError;
 pub use holder::present_sd_jwt;
@@ -26,6 +27,11 @@ pub use key::{HolderKey, KeyAlg, did_key_from_jwk, generate_holder_key};
 pub use platform::{HttpResponse, HttpTransport, KeyWrap};
 pub use signer::{SignatureEncoding, Signer};
 pub use verifier::{CredentialFormat, HolderBindingState, ReasonRecord, VerdictRecord, Verifier};
+pub use wallet::{
+    ActivityEntry, ChallengeRequest, ClaimInfo, CredentialDetails, CredentialSummary,
+    HolderKeyInfo, Presentation, QrCodeMatrix, RestoredWallet, Wallet, restore_wallet,
+    wallet_exists,
+};
 
 /// The version of Stele these bindings were built from.
 #[uniffi::export]

@@ -1,18 +1,28 @@
 //! What the host platform does better than Rust, as foreign traits the app
-//! implements: key wrapping (Android Keystore, iOS Keychain) and HTTP.
-//! Declared now so the bindings are stable; the wallet uses them.
+//! implements: key wrapping (Android Keystore, iOS Keychain) and HTTP; and
+//! their adapters to the traits core and the registry use.
 
-use crate::error::StelError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use stele_core::wallet::{self, WalletError};
+use stele_registry::rpc::{self, TransportError};
+use zeroize::Zeroizing;
+
+use crate::error::{StelError, remember_foreign};
 
 /// Wraps and unwraps the wallet's data key with a key the platform keeps
 /// (Android Keystore, iOS Keychain). Named `wrap_key`/`unwrap_key` so Rust
 /// readers do not take a call for `Option::unwrap`.
 #[uniffi::export(with_foreign)]
 pub trait KeyWrap: Send + Sync {
-    /// Encrypts `data_key` under the platform key.
+    /// Encrypts `data_key` (32 bytes) under the platform key, with an
+    /// authenticated cipher (AES-GCM).
     fn wrap_key(&self, data_key: Vec<u8>) -> Result<Vec<u8>, StelError>;
-    /// Decrypts what `wrap_key` returned. Fails with `KeyStore` when the
-    /// platform key is gone or the user did not authenticate.
+    /// Decrypts what `wrap_key` returned. Throws `WrongKey` when the
+    /// platform key does not decrypt it (authentication tag), `Cancelled`
+    /// when the user dismissed the prompt, `KeyStore` when the platform key
+    /// is gone or locked. Never returns other bytes.
     fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, StelError>;
 }
 
@@ -26,10 +36,74 @@ pub struct HttpResponse {
 }
 
 /// The app's HTTP client (the mobile build has none of its own): used to
-/// resolve issuers and read the chain through a JSON-RPC node.
+/// read the chain through a JSON-RPC node (did:ethr issuers, accreditation,
+/// status lists).
 #[uniffi::export(with_foreign)]
 pub trait HttpTransport: Send + Sync {
-    /// POSTs `body` (JSON) to `url` with `Content-Type: application/json`.
-    /// Fails with `Unavailable` when the network or server cannot be reached.
-    fn post_json(&self, url: String, body: String) -> Result<HttpResponse, StelError>;
+    /// POSTs `body` (JSON) to `url` with `Content-Type: application/json`
+    /// and gives up after `timeout_ms` milliseconds. Throws `Unavailable`
+    /// when the network or server cannot be reached or the time is up.
+    fn post_json(
+        &self,
+        url: String,
+        body: String,
+        timeout_ms: u32,
+    ) -> Result<HttpResponse, StelError>;
+}
+
+/// A foreign [`KeyWrap`] as core's key wrap.
+pub(crate) struct CoreKeyWrap(pub(crate) Arc<dyn KeyWrap>);
+
+fn keywrap_error(e: StelError) -> WalletError {
+    match e {
+        StelError::WrongKey => WalletError::WrongKey,
+        other => {
+            remember_foreign(&other);
+            WalletError::KeyStore(other.to_string())
+        }
+    }
+}
+
+impl wallet::KeyWrap for CoreKeyWrap {
+    fn wrap(&self, key: &[u8]) -> Result<Vec<u8>, WalletError> {
+        self.0.wrap_key(key.to_vec()).map_err(keywrap_error)
+    }
+
+    fn unwrap(&self, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, WalletError> {
+        self.0
+            .unwrap_key(wrapped.to_vec())
+            .map(Zeroizing::new)
+            .map_err(keywrap_error)
+    }
+}
+
+/// A foreign [`HttpTransport`] as the registry's JSON-RPC transport.
+pub(crate) struct RpcTransport(pub(crate) Arc<dyn HttpTransport>);
+
+impl rpc::HttpTransport for RpcTransport {
+    fn post_json(
+        &self,
+        url: &str,
+        body: &[u8],
+        timeout: Duration,
+        max_response_bytes: usize,
+    ) -> Result<Vec<u8>, TransportError> {
+        let body = String::from_utf8(body.to_vec())
+            .map_err(|_| TransportError::Other("request body is not UTF-8".into()))?;
+        let timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let response = self
+            .0
+            .post_json(url.to_owned(), body, timeout_ms)
+            .map_err(|e| match e {
+                StelError::Unavailable { detail } => TransportError::Connect(detail),
+                other => TransportError::Other(other.to_string()),
+            })?;
+        if !(200..300).contains(&response.status) {
+            return Err(TransportError::Status(response.status));
+        }
+        if response.body.len() > max_response_bytes {
+            return Err(TransportError::TooLarge);
+        }
+        Ok(response.body.into_bytes())
+    }
 }
