@@ -221,12 +221,29 @@ fn store_path(dir: &str) -> PathBuf {
     Path::new(dir).join(STORE_FILE)
 }
 
+fn already_exists() -> StelError {
+    StelError::AlreadyExists {
+        detail: "a wallet already exists in this directory".into(),
+    }
+}
+
 fn open_store(dir: &str) -> Result<Arc<dyn RecordStore>, StelError> {
     std::fs::create_dir_all(dir).map_err(|e| StelError::Storage {
         detail: format!("cannot create the wallet directory: {}", e.kind()),
     })?;
     let store = RedbStore::open(store_path(dir)).map_err(|e| StelError::Storage { detail: e.0 })?;
     Ok(Arc::new(store))
+}
+
+/// Removes the wallet file a failed `create` or restore made (it holds no
+/// wallet: core writes everything in one batch, or nothing), so that the
+/// directory does not look like it holds one. The store was dropped by then.
+fn remove_on_error<T>(dir: &str, result: Result<T, StelError>) -> Result<T, StelError> {
+    if result.is_err() {
+        // Best effort: the error that matters is the one returned.
+        let _ = std::fs::remove_file(store_path(dir));
+    }
+    result
 }
 
 fn unix(t: Option<Timestamp>) -> Option<i64> {
@@ -264,15 +281,16 @@ pub fn restore_wallet(
     key_wrap: Arc<dyn KeyWrap>,
 ) -> Result<RestoredWallet, StelError> {
     if wallet_exists(dir.clone()) {
-        return Err(StelError::AlreadyExists {
-            detail: "a wallet already exists in this directory".into(),
-        });
+        return Err(already_exists());
     }
     let passphrase = zeroize::Zeroizing::new(passphrase);
     let store = open_store(&dir)?;
-    let (inner, report) = wallet_call(|| {
-        core_wallet::Wallet::restore(&backup, &passphrase, store, &CoreKeyWrap(key_wrap))
-    })?;
+    let (inner, report) = remove_on_error(
+        &dir,
+        wallet_call(|| {
+            core_wallet::Wallet::restore(&backup, &passphrase, store, &CoreKeyWrap(key_wrap))
+        }),
+    )?;
     Ok(RestoredWallet {
         wallet: Wallet::wrap(inner),
         credentials: u32::try_from(report.credentials).unwrap_or(u32::MAX),
@@ -287,10 +305,15 @@ impl Wallet {
     /// holds one.
     #[uniffi::constructor]
     pub fn create(dir: String, key_wrap: Arc<dyn KeyWrap>) -> Result<Arc<Self>, StelError> {
+        if wallet_exists(dir.clone()) {
+            return Err(already_exists());
+        }
         let store = open_store(&dir)?;
         let now = SystemClock.now();
-        let inner =
-            wallet_call(|| core_wallet::Wallet::create(store, &CoreKeyWrap(key_wrap), now))?;
+        let inner = remove_on_error(
+            &dir,
+            wallet_call(|| core_wallet::Wallet::create(store, &CoreKeyWrap(key_wrap), now)),
+        )?;
         Ok(Wallet::wrap(inner))
     }
 
@@ -312,10 +335,16 @@ impl Wallet {
     /// (Argon2id, 64 MiB): for desktops and tests; phones use `create`.
     #[uniffi::constructor]
     pub fn create_with_passphrase(dir: String, passphrase: String) -> Result<Arc<Self>, StelError> {
+        if wallet_exists(dir.clone()) {
+            return Err(already_exists());
+        }
         let wrap = PassphraseKeyWrap::new(&zeroize::Zeroizing::new(passphrase));
         let store = open_store(&dir)?;
         let now = SystemClock.now();
-        let inner = wallet_call(|| core_wallet::Wallet::create(store, &wrap, now))?;
+        let inner = remove_on_error(
+            &dir,
+            wallet_call(|| core_wallet::Wallet::create(store, &wrap, now)),
+        )?;
         Ok(Wallet::wrap(inner))
     }
 

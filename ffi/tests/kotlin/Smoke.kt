@@ -4,12 +4,12 @@
 // signatures: what Android Keystore returns) gets a credential issued to its
 // did:key by the `stele` CLI, presents it to a challenge through Rust, and
 // the exported Verifier checks the presentation, holder binding included.
+// WalletFlow.kt runs the same through the Wallet object, with a Kotlin KeyWrap.
 //
 //   java -Djna.library.path=target/debug -cp smoke.jar:jna.jar SmokeKt STELE_BIN WORK_DIR
 
 import dev.stele.ffi.HolderBindingState
 import dev.stele.ffi.KeyAlg
-import dev.stele.ffi.KeyWrap
 import dev.stele.ffi.SignatureEncoding
 import dev.stele.ffi.Signer
 import dev.stele.ffi.StelException
@@ -64,13 +64,6 @@ class JcaP256Signer : Signer {
 /** A key store that refuses, as a locked StrongBox or a cancelled prompt would. */
 class RefusingSigner(private val inner: JcaP256Signer) : Signer by inner {
     override fun sign(message: ByteArray): ByteArray = throw StelException.KeyStore("user cancelled")
-}
-
-/** Compiles against the KeyWrap foreign trait the wallet will use (not called yet). */
-class XorKeyWrap : KeyWrap {
-    override fun wrapKey(dataKey: ByteArray) = ByteArray(dataKey.size) { (dataKey[it].toInt() xor 0x5a).toByte() }
-
-    override fun unwrapKey(wrapped: ByteArray) = wrapKey(wrapped)
 }
 
 var passed = 0
@@ -172,10 +165,7 @@ fun main(args: Array<String>) {
         expect(v.verified && v.holderBinding == HolderBindingState.VERIFIED) { "${v.reasons}" }
     }
 
-    check("KeyWrap implementable in Kotlin") {
-        val w = XorKeyWrap()
-        expect(w.unwrapKey(w.wrapKey(byteArrayOf(1, 2, 3))).contentEquals(byteArrayOf(1, 2, 3))) { "round trip" }
-    }
+    walletFlow(stele, work)
 
     println("kotlin: $passed passed, $failed failed")
     if (failed != 0 || passed == 0) exitProcess(1)

@@ -487,6 +487,22 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -793,20 +809,23 @@ public func FfiConverterTypeHolderKey_lower(_ value: HolderKey) -> UInt64 {
 
 /**
  * The app's HTTP client (the mobile build has none of its own): used to
- * resolve issuers and read the chain through a JSON-RPC node.
+ * read the chain through a JSON-RPC node (did:ethr issuers, accreditation,
+ * status lists).
  */
 public protocol HttpTransport: AnyObject, Sendable {
     
     /**
-     * POSTs `body` (JSON) to `url` with `Content-Type: application/json`.
-     * Fails with `Unavailable` when the network or server cannot be reached.
+     * POSTs `body` (JSON) to `url` with `Content-Type: application/json`
+     * and gives up after `timeout_ms` milliseconds. Throws `Unavailable`
+     * when the network or server cannot be reached or the time is up.
      */
-    func postJson(url: String, body: String) throws  -> HttpResponse
+    func postJson(url: String, body: String, timeoutMs: UInt32) throws  -> HttpResponse
     
 }
 /**
  * The app's HTTP client (the mobile build has none of its own): used to
- * resolve issuers and read the chain through a JSON-RPC node.
+ * read the chain through a JSON-RPC node (did:ethr issuers, accreditation,
+ * status lists).
  */
 open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -862,16 +881,18 @@ open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
 
     
     /**
-     * POSTs `body` (JSON) to `url` with `Content-Type: application/json`.
-     * Fails with `Unavailable` when the network or server cannot be reached.
+     * POSTs `body` (JSON) to `url` with `Content-Type: application/json`
+     * and gives up after `timeout_ms` milliseconds. Throws `Unavailable`
+     * when the network or server cannot be reached or the time is up.
      */
-open func postJson(url: String, body: String)throws  -> HttpResponse  {
+open func postJson(url: String, body: String, timeoutMs: UInt32)throws  -> HttpResponse  {
     return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
         uniffiCallStatus in
     uniffi_stele_ffi_fn_method_httptransport_post_json(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(url),
-        FfiConverterString.lower(body),uniffiCallStatus
+        FfiConverterString.lower(body),
+        FfiConverterUInt32.lower(timeoutMs),uniffiCallStatus
     )
 })
 }
@@ -908,6 +929,7 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
             uniffiHandle: UInt64,
             url: RustBuffer,
             body: RustBuffer,
+            timeoutMs: UInt32,
             uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -918,7 +940,8 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
                 }
                 return try uniffiObj.postJson(
                      url: try FfiConverterString.lift(url),
-                     body: try FfiConverterString.lift(body)
+                     body: try FfiConverterString.lift(body),
+                     timeoutMs: try FfiConverterUInt32.lift(timeoutMs)
                 )
             }
 
@@ -1018,13 +1041,16 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 public protocol KeyWrap: AnyObject, Sendable {
     
     /**
-     * Encrypts `data_key` under the platform key.
+     * Encrypts `data_key` (32 bytes) under the platform key, with an
+     * authenticated cipher (AES-GCM).
      */
     func wrapKey(dataKey: Data) throws  -> Data
     
     /**
-     * Decrypts what `wrap_key` returned. Fails with `KeyStore` when the
-     * platform key is gone or the user did not authenticate.
+     * Decrypts what `wrap_key` returned. Throws `WrongKey` when the
+     * platform key does not decrypt it (authentication tag), `Cancelled`
+     * when the user dismissed the prompt, `KeyStore` when the platform key
+     * is gone or locked. Never returns other bytes.
      */
     func unwrapKey(wrapped: Data) throws  -> Data
     
@@ -1088,7 +1114,8 @@ open class KeyWrapImpl: KeyWrap, @unchecked Sendable {
 
     
     /**
-     * Encrypts `data_key` under the platform key.
+     * Encrypts `data_key` (32 bytes) under the platform key, with an
+     * authenticated cipher (AES-GCM).
      */
 open func wrapKey(dataKey: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
@@ -1101,8 +1128,10 @@ open func wrapKey(dataKey: Data)throws  -> Data  {
 }
     
     /**
-     * Decrypts what `wrap_key` returned. Fails with `KeyStore` when the
-     * platform key is gone or the user did not authenticate.
+     * Decrypts what `wrap_key` returned. Throws `WrongKey` when the
+     * platform key does not decrypt it (authentication tag), `Cancelled`
+     * when the user dismissed the prompt, `KeyStore` when the platform key
+     * is gone or locked. Never returns other bytes.
      */
 open func unwrapKey(wrapped: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
@@ -1757,6 +1786,1061 @@ public func FfiConverterTypeVerifier_lower(_ value: Verifier) -> UInt64 {
 
 
 
+
+
+/**
+ * The citizen's wallet. Every method blocks: call it off the main thread.
+ */
+public protocol WalletProtocol: AnyObject, Sendable {
+    
+    /**
+     * The activity log, oldest first.
+     */
+    func activityLog() throws  -> [ActivityEntry]
+    
+    /**
+     * Adds a hardware-backed P-256 key (StrongBox, Secure Enclave) known to
+     * the platform as `alias`: only its public key is stored; the private
+     * key never enters Rust.
+     */
+    func addHardwareKey(alias: String, signer: Signer) throws  -> HolderKeyInfo
+    
+    /**
+     * An encrypted export of every credential, software key and the log,
+     * protected by `passphrase` (Argon2id, XChaCha20-Poly1305). Restore it
+     * with `restore_wallet`.
+     */
+    func backup(passphrase: String) throws  -> Data
+    
+    /**
+     * Supplies the signer of the stored hardware key `alias` after `open`;
+     * its public key must be the stored one (else `InvalidInput`).
+     */
+    func bindHardwareKey(alias: String, signer: Signer) throws 
+    
+    /**
+     * Reads the chain through the JSON-RPC node at `rpc_url`, over the app's
+     * `transport`, when receiving: did:ethr issuers, their accreditation in
+     * the contracts of `deployment_json` (the deployment file the agency
+     * publishes), and status lists. Nothing is fetched until a credential needs it.
+     */
+    func connectChain(rpcUrl: String, deploymentJson: String, transport: HttpTransport) throws 
+    
+    /**
+     * Generates a software holder key (Ed25519 or P-256), stored encrypted.
+     */
+    func createHolderKey(alg: KeyAlg) throws  -> HolderKeyInfo
+    
+    /**
+     * Deletes a credential (`NotFound` if there is none with this id).
+     */
+    func delete(credentialId: String) throws 
+    
+    /**
+     * The did:key of every holder key (what to give an issuer).
+     */
+    func holderDids() throws  -> [String]
+    
+    /**
+     * Every holder key of the wallet.
+     */
+    func holderKeys() throws  -> [HolderKeyInfo]
+    
+    /**
+     * Every stored credential, oldest first.
+     */
+    func list() throws  -> [CredentialSummary]
+    
+    /**
+     * Reads a counter's challenge QR (`SC2:…`): what it asks for, to show
+     * the user before `present`. `ChallengeExpired` when it is too old,
+     * `InvalidInput` when it is not a challenge.
+     */
+    func parseChallenge(challengeQr: String) throws  -> ChallengeRequest
+    
+    /**
+     * Presents credential `credential_id` to the counter of `challenge_qr`,
+     * disclosing the claim paths in `disclose` (what the user confirmed;
+     * normally the challenge's `requested_claims`), with key binding to the
+     * challenge's verifier and nonce, signed by the credential's holder key
+     * (a hardware key asks the platform, which may prompt the user). The
+     * presentation is recorded in the activity log (names, no values).
+     */
+    func present(credentialId: String, challengeQr: String, disclose: [String]) throws  -> Presentation
+    
+    /**
+     * Verifies `credential` fully (signature, issuer and its trust, schema,
+     * validity, status, holder binding to one of this wallet's keys) and
+     * stores it; returns its id. `Rejected` with reason codes when it does
+     * not verify, `Unavailable` when the issuer or status could not be
+     * read; nothing is stored then.
+     */
+    func receive(credential: String) throws  -> String
+    
+    /**
+     * Trusts the issuers of `trust_list_json` (a trust file,
+     * `{"issuers": [{"did": …, "types": […]}]}`) when receiving; replaces the
+     * previous list. Chain-accredited issuers stay trusted once
+     * `connect_chain` was called.
+     */
+    func setTrustedIssuers(trustListJson: String) throws 
+    
+    /**
+     * One credential with its claims, named in `locale` (`"de"`, `"fr-CH"`).
+     */
+    func show(credentialId: String, locale: String) throws  -> CredentialDetails
+    
+}
+/**
+ * The citizen's wallet. Every method blocks: call it off the main thread.
+ */
+open class Wallet: WalletProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_stele_ffi_fn_clone_wallet(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_stele_ffi_fn_free_wallet(handle, $0) }
+    }
+
+    
+    /**
+     * Creates a new, empty wallet in `dir` (created if missing), its data
+     * key wrapped by the platform's `key_wrap`. `AlreadyExists` if `dir`
+     * holds one.
+     */
+public static func create(dir: String, keyWrap: KeyWrap)throws  -> Wallet  {
+    return try  FfiConverterTypeWallet_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_constructor_wallet_create(
+        FfiConverterString.lower(dir),
+        FfiConverterTypeKeyWrap_lower(keyWrap),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * [`Wallet::create`] with the data key wrapped by a passphrase
+     * (Argon2id, 64 MiB): for desktops and tests; phones use `create`.
+     */
+public static func createWithPassphrase(dir: String, passphrase: String)throws  -> Wallet  {
+    return try  FfiConverterTypeWallet_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_constructor_wallet_create_with_passphrase(
+        FfiConverterString.lower(dir),
+        FfiConverterString.lower(passphrase),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens the wallet in `dir` with the platform's `key_wrap`: `NotFound`
+     * if there is none, `WrongKey` if the key does not open it.
+     */
+public static func `open`(dir: String, keyWrap: KeyWrap)throws  -> Wallet  {
+    return try  FfiConverterTypeWallet_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_constructor_wallet_open(
+        FfiConverterString.lower(dir),
+        FfiConverterTypeKeyWrap_lower(keyWrap),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * [`Wallet::open`] with a passphrase (see `create_with_passphrase`).
+     */
+public static func openWithPassphrase(dir: String, passphrase: String)throws  -> Wallet  {
+    return try  FfiConverterTypeWallet_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_constructor_wallet_open_with_passphrase(
+        FfiConverterString.lower(dir),
+        FfiConverterString.lower(passphrase),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The activity log, oldest first.
+     */
+open func activityLog()throws  -> [ActivityEntry]  {
+    return try  FfiConverterSequenceTypeActivityEntry.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_activity_log(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a hardware-backed P-256 key (StrongBox, Secure Enclave) known to
+     * the platform as `alias`: only its public key is stored; the private
+     * key never enters Rust.
+     */
+open func addHardwareKey(alias: String, signer: Signer)throws  -> HolderKeyInfo  {
+    return try  FfiConverterTypeHolderKeyInfo_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_add_hardware_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterTypeSigner_lower(signer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An encrypted export of every credential, software key and the log,
+     * protected by `passphrase` (Argon2id, XChaCha20-Poly1305). Restore it
+     * with `restore_wallet`.
+     */
+open func backup(passphrase: String)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_backup(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(passphrase),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Supplies the signer of the stored hardware key `alias` after `open`;
+     * its public key must be the stored one (else `InvalidInput`).
+     */
+open func bindHardwareKey(alias: String, signer: Signer)throws   {try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_bind_hardware_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterTypeSigner_lower(signer),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Reads the chain through the JSON-RPC node at `rpc_url`, over the app's
+     * `transport`, when receiving: did:ethr issuers, their accreditation in
+     * the contracts of `deployment_json` (the deployment file the agency
+     * publishes), and status lists. Nothing is fetched until a credential needs it.
+     */
+open func connectChain(rpcUrl: String, deploymentJson: String, transport: HttpTransport)throws   {try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_connect_chain(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(rpcUrl),
+        FfiConverterString.lower(deploymentJson),
+        FfiConverterTypeHttpTransport_lower(transport),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Generates a software holder key (Ed25519 or P-256), stored encrypted.
+     */
+open func createHolderKey(alg: KeyAlg)throws  -> HolderKeyInfo  {
+    return try  FfiConverterTypeHolderKeyInfo_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_create_holder_key(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeKeyAlg_lower(alg),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes a credential (`NotFound` if there is none with this id).
+     */
+open func delete(credentialId: String)throws   {try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_delete(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(credentialId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The did:key of every holder key (what to give an issuer).
+     */
+open func holderDids()throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_holder_dids(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every holder key of the wallet.
+     */
+open func holderKeys()throws  -> [HolderKeyInfo]  {
+    return try  FfiConverterSequenceTypeHolderKeyInfo.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_holder_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every stored credential, oldest first.
+     */
+open func list()throws  -> [CredentialSummary]  {
+    return try  FfiConverterSequenceTypeCredentialSummary.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_list(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads a counter's challenge QR (`SC2:…`): what it asks for, to show
+     * the user before `present`. `ChallengeExpired` when it is too old,
+     * `InvalidInput` when it is not a challenge.
+     */
+open func parseChallenge(challengeQr: String)throws  -> ChallengeRequest  {
+    return try  FfiConverterTypeChallengeRequest_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_parse_challenge(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(challengeQr),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Presents credential `credential_id` to the counter of `challenge_qr`,
+     * disclosing the claim paths in `disclose` (what the user confirmed;
+     * normally the challenge's `requested_claims`), with key binding to the
+     * challenge's verifier and nonce, signed by the credential's holder key
+     * (a hardware key asks the platform, which may prompt the user). The
+     * presentation is recorded in the activity log (names, no values).
+     */
+open func present(credentialId: String, challengeQr: String, disclose: [String])throws  -> Presentation  {
+    return try  FfiConverterTypePresentation_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_present(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(credentialId),
+        FfiConverterString.lower(challengeQr),
+        FfiConverterSequenceString.lower(disclose),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Verifies `credential` fully (signature, issuer and its trust, schema,
+     * validity, status, holder binding to one of this wallet's keys) and
+     * stores it; returns its id. `Rejected` with reason codes when it does
+     * not verify, `Unavailable` when the issuer or status could not be
+     * read; nothing is stored then.
+     */
+open func receive(credential: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_receive(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(credential),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Trusts the issuers of `trust_list_json` (a trust file,
+     * `{"issuers": [{"did": …, "types": […]}]}`) when receiving; replaces the
+     * previous list. Chain-accredited issuers stay trusted once
+     * `connect_chain` was called.
+     */
+open func setTrustedIssuers(trustListJson: String)throws   {try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_set_trusted_issuers(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(trustListJson),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * One credential with its claims, named in `locale` (`"de"`, `"fr-CH"`).
+     */
+open func show(credentialId: String, locale: String)throws  -> CredentialDetails  {
+    return try  FfiConverterTypeCredentialDetails_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_method_wallet_show(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(credentialId),
+        FfiConverterString.lower(locale),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWallet: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Wallet
+
+    public static func lift(_ handle: UInt64) throws -> Wallet {
+        return Wallet(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Wallet) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Wallet {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Wallet, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWallet_lift(_ handle: UInt64) throws -> Wallet {
+    return try FfiConverterTypeWallet.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWallet_lower(_ value: Wallet) -> UInt64 {
+    return FfiConverterTypeWallet.lower(value)
+}
+
+
+
+
+/**
+ * One entry of the activity log: what was shown to whom, without values.
+ */
+public struct ActivityEntry: Equatable, Hashable {
+    /**
+     * When (Unix seconds).
+     */
+    public var at: Int64
+    /**
+     * The verifier.
+     */
+    public var verifier: String
+    /**
+     * Which credential.
+     */
+    public var credentialId: String
+    /**
+     * Its type.
+     */
+    public var credentialType: String
+    /**
+     * The claim paths disclosed.
+     */
+    public var disclosed: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When (Unix seconds).
+         */at: Int64, 
+        /**
+         * The verifier.
+         */verifier: String, 
+        /**
+         * Which credential.
+         */credentialId: String, 
+        /**
+         * Its type.
+         */credentialType: String, 
+        /**
+         * The claim paths disclosed.
+         */disclosed: [String]) {
+        self.at = at
+        self.verifier = verifier
+        self.credentialId = credentialId
+        self.credentialType = credentialType
+        self.disclosed = disclosed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ActivityEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivityEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActivityEntry {
+        return
+            try ActivityEntry(
+                at: FfiConverterInt64.read(from: &buf), 
+                verifier: FfiConverterString.read(from: &buf), 
+                credentialId: FfiConverterString.read(from: &buf), 
+                credentialType: FfiConverterString.read(from: &buf), 
+                disclosed: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ActivityEntry, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.at, into: &buf)
+        FfiConverterString.write(value.verifier, into: &buf)
+        FfiConverterString.write(value.credentialId, into: &buf)
+        FfiConverterString.write(value.credentialType, into: &buf)
+        FfiConverterSequenceString.write(value.disclosed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityEntry_lift(_ buf: RustBuffer) throws -> ActivityEntry {
+    return try FfiConverterTypeActivityEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityEntry_lower(_ value: ActivityEntry) -> RustBuffer {
+    return FfiConverterTypeActivityEntry.lower(value)
+}
+
+
+/**
+ * What a counter's challenge asks for: shown to the user before `present`.
+ */
+public struct ChallengeRequest: Equatable, Hashable {
+    /**
+     * The verifier's id (the presentation's audience).
+     */
+    public var verifier: String
+    /**
+     * Credential types the counter accepts.
+     */
+    public var credentialTypes: [String]
+    /**
+     * Claim paths the counter requests.
+     */
+    public var requestedClaims: [String]
+    /**
+     * After this instant (Unix seconds) the challenge is refused.
+     */
+    public var expires: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The verifier's id (the presentation's audience).
+         */verifier: String, 
+        /**
+         * Credential types the counter accepts.
+         */credentialTypes: [String], 
+        /**
+         * Claim paths the counter requests.
+         */requestedClaims: [String], 
+        /**
+         * After this instant (Unix seconds) the challenge is refused.
+         */expires: Int64) {
+        self.verifier = verifier
+        self.credentialTypes = credentialTypes
+        self.requestedClaims = requestedClaims
+        self.expires = expires
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChallengeRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChallengeRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChallengeRequest {
+        return
+            try ChallengeRequest(
+                verifier: FfiConverterString.read(from: &buf), 
+                credentialTypes: FfiConverterSequenceString.read(from: &buf), 
+                requestedClaims: FfiConverterSequenceString.read(from: &buf), 
+                expires: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChallengeRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.verifier, into: &buf)
+        FfiConverterSequenceString.write(value.credentialTypes, into: &buf)
+        FfiConverterSequenceString.write(value.requestedClaims, into: &buf)
+        FfiConverterInt64.write(value.expires, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChallengeRequest_lift(_ buf: RustBuffer) throws -> ChallengeRequest {
+    return try FfiConverterTypeChallengeRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChallengeRequest_lower(_ value: ChallengeRequest) -> RustBuffer {
+    return FfiConverterTypeChallengeRequest.lower(value)
+}
+
+
+/**
+ * One claim of a stored credential.
+ */
+public struct ClaimInfo: Equatable, Hashable {
+    /**
+     * The claim's name (`birth_date`).
+     */
+    public var name: String
+    /**
+     * Its display name in the requested locale (the name when the schema has none).
+     */
+    public var displayName: String
+    /**
+     * Its value as JSON text (`"Amira"`, `true`, `{"locality":"Berlin"}`).
+     */
+    public var valueJson: String
+    /**
+     * Whether it can be withheld when presenting.
+     */
+    public var selectivelyDisclosable: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The claim's name (`birth_date`).
+         */name: String, 
+        /**
+         * Its display name in the requested locale (the name when the schema has none).
+         */displayName: String, 
+        /**
+         * Its value as JSON text (`"Amira"`, `true`, `{"locality":"Berlin"}`).
+         */valueJson: String, 
+        /**
+         * Whether it can be withheld when presenting.
+         */selectivelyDisclosable: Bool) {
+        self.name = name
+        self.displayName = displayName
+        self.valueJson = valueJson
+        self.selectivelyDisclosable = selectivelyDisclosable
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClaimInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClaimInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClaimInfo {
+        return
+            try ClaimInfo(
+                name: FfiConverterString.read(from: &buf), 
+                displayName: FfiConverterString.read(from: &buf), 
+                valueJson: FfiConverterString.read(from: &buf), 
+                selectivelyDisclosable: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClaimInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.displayName, into: &buf)
+        FfiConverterString.write(value.valueJson, into: &buf)
+        FfiConverterBool.write(value.selectivelyDisclosable, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClaimInfo_lift(_ buf: RustBuffer) throws -> ClaimInfo {
+    return try FfiConverterTypeClaimInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClaimInfo_lower(_ value: ClaimInfo) -> RustBuffer {
+    return FfiConverterTypeClaimInfo.lower(value)
+}
+
+
+/**
+ * A stored credential with its claims.
+ */
+public struct CredentialDetails: Equatable, Hashable {
+    /**
+     * The summary.
+     */
+    public var summary: CredentialSummary
+    /**
+     * Its format.
+     */
+    public var format: CredentialFormat
+    /**
+     * Start of its validity (Unix seconds), if stated.
+     */
+    public var validFrom: Int64?
+    /**
+     * The claims, in the issuer's order.
+     */
+    public var claims: [ClaimInfo]
+    /**
+     * Claim paths that can be disclosed one by one (`address.locality`).
+     */
+    public var disclosablePaths: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The summary.
+         */summary: CredentialSummary, 
+        /**
+         * Its format.
+         */format: CredentialFormat, 
+        /**
+         * Start of its validity (Unix seconds), if stated.
+         */validFrom: Int64?, 
+        /**
+         * The claims, in the issuer's order.
+         */claims: [ClaimInfo], 
+        /**
+         * Claim paths that can be disclosed one by one (`address.locality`).
+         */disclosablePaths: [String]) {
+        self.summary = summary
+        self.format = format
+        self.validFrom = validFrom
+        self.claims = claims
+        self.disclosablePaths = disclosablePaths
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CredentialDetails: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCredentialDetails: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialDetails {
+        return
+            try CredentialDetails(
+                summary: FfiConverterTypeCredentialSummary.read(from: &buf), 
+                format: FfiConverterTypeCredentialFormat.read(from: &buf), 
+                validFrom: FfiConverterOptionInt64.read(from: &buf), 
+                claims: FfiConverterSequenceTypeClaimInfo.read(from: &buf), 
+                disclosablePaths: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CredentialDetails, into buf: inout [UInt8]) {
+        FfiConverterTypeCredentialSummary.write(value.summary, into: &buf)
+        FfiConverterTypeCredentialFormat.write(value.format, into: &buf)
+        FfiConverterOptionInt64.write(value.validFrom, into: &buf)
+        FfiConverterSequenceTypeClaimInfo.write(value.claims, into: &buf)
+        FfiConverterSequenceString.write(value.disclosablePaths, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialDetails_lift(_ buf: RustBuffer) throws -> CredentialDetails {
+    return try FfiConverterTypeCredentialDetails.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialDetails_lower(_ value: CredentialDetails) -> RustBuffer {
+    return FfiConverterTypeCredentialDetails.lower(value)
+}
+
+
+/**
+ * A stored credential, as listed.
+ */
+public struct CredentialSummary: Equatable, Hashable {
+    /**
+     * Its id in the wallet.
+     */
+    public var id: String
+    /**
+     * Its types (`ResidencePermitCredential`, …).
+     */
+    public var types: [String]
+    /**
+     * The issuer's DID.
+     */
+    public var issuer: String
+    /**
+     * End of its validity (Unix seconds), if any.
+     */
+    public var validUntil: Int64?
+    /**
+     * When the wallet received it (Unix seconds).
+     */
+    public var added: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its id in the wallet.
+         */id: String, 
+        /**
+         * Its types (`ResidencePermitCredential`, …).
+         */types: [String], 
+        /**
+         * The issuer's DID.
+         */issuer: String, 
+        /**
+         * End of its validity (Unix seconds), if any.
+         */validUntil: Int64?, 
+        /**
+         * When the wallet received it (Unix seconds).
+         */added: Int64) {
+        self.id = id
+        self.types = types
+        self.issuer = issuer
+        self.validUntil = validUntil
+        self.added = added
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CredentialSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCredentialSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialSummary {
+        return
+            try CredentialSummary(
+                id: FfiConverterString.read(from: &buf), 
+                types: FfiConverterSequenceString.read(from: &buf), 
+                issuer: FfiConverterString.read(from: &buf), 
+                validUntil: FfiConverterOptionInt64.read(from: &buf), 
+                added: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CredentialSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterSequenceString.write(value.types, into: &buf)
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterOptionInt64.write(value.validUntil, into: &buf)
+        FfiConverterInt64.write(value.added, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialSummary_lift(_ buf: RustBuffer) throws -> CredentialSummary {
+    return try FfiConverterTypeCredentialSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialSummary_lower(_ value: CredentialSummary) -> RustBuffer {
+    return FfiConverterTypeCredentialSummary.lower(value)
+}
+
+
+/**
+ * A holder key of the wallet.
+ */
+public struct HolderKeyInfo: Equatable, Hashable {
+    /**
+     * The key's id (RFC 7638 thumbprint of its public JWK).
+     */
+    public var id: String
+    /**
+     * Its did:key: what an issuer binds credentials to.
+     */
+    public var did: String
+    /**
+     * Its algorithm.
+     */
+    public var algorithm: KeyAlg
+    /**
+     * For a hardware key, its alias in the platform key store.
+     */
+    public var hardwareAlias: String?
+    /**
+     * Whether the wallet can sign with it now (a hardware key once bound).
+     */
+    public var available: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The key's id (RFC 7638 thumbprint of its public JWK).
+         */id: String, 
+        /**
+         * Its did:key: what an issuer binds credentials to.
+         */did: String, 
+        /**
+         * Its algorithm.
+         */algorithm: KeyAlg, 
+        /**
+         * For a hardware key, its alias in the platform key store.
+         */hardwareAlias: String?, 
+        /**
+         * Whether the wallet can sign with it now (a hardware key once bound).
+         */available: Bool) {
+        self.id = id
+        self.did = did
+        self.algorithm = algorithm
+        self.hardwareAlias = hardwareAlias
+        self.available = available
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HolderKeyInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHolderKeyInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HolderKeyInfo {
+        return
+            try HolderKeyInfo(
+                id: FfiConverterString.read(from: &buf), 
+                did: FfiConverterString.read(from: &buf), 
+                algorithm: FfiConverterTypeKeyAlg.read(from: &buf), 
+                hardwareAlias: FfiConverterOptionString.read(from: &buf), 
+                available: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HolderKeyInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.did, into: &buf)
+        FfiConverterTypeKeyAlg.write(value.algorithm, into: &buf)
+        FfiConverterOptionString.write(value.hardwareAlias, into: &buf)
+        FfiConverterBool.write(value.available, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHolderKeyInfo_lift(_ buf: RustBuffer) throws -> HolderKeyInfo {
+    return try FfiConverterTypeHolderKeyInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHolderKeyInfo_lower(_ value: HolderKeyInfo) -> RustBuffer {
+    return FfiConverterTypeHolderKeyInfo.lower(value)
+}
+
+
 /**
  * An HTTP response, as the app's transport returns it.
  */
@@ -1827,6 +2911,155 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
+ * A presentation for the counter to scan.
+ */
+public struct Presentation: Equatable, Hashable {
+    /**
+     * The compact QR payload (`SP2:…`, alphanumeric mode).
+     */
+    public var qrPayload: String
+    /**
+     * The QR code of `qr_payload`, to draw.
+     */
+    public var qrMatrix: QrCodeMatrix
+    /**
+     * The claim paths disclosed on request (what the activity log records).
+     */
+    public var disclosed: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The compact QR payload (`SP2:…`, alphanumeric mode).
+         */qrPayload: String, 
+        /**
+         * The QR code of `qr_payload`, to draw.
+         */qrMatrix: QrCodeMatrix, 
+        /**
+         * The claim paths disclosed on request (what the activity log records).
+         */disclosed: [String]) {
+        self.qrPayload = qrPayload
+        self.qrMatrix = qrMatrix
+        self.disclosed = disclosed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Presentation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePresentation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Presentation {
+        return
+            try Presentation(
+                qrPayload: FfiConverterString.read(from: &buf), 
+                qrMatrix: FfiConverterTypeQrCodeMatrix.read(from: &buf), 
+                disclosed: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Presentation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.qrPayload, into: &buf)
+        FfiConverterTypeQrCodeMatrix.write(value.qrMatrix, into: &buf)
+        FfiConverterSequenceString.write(value.disclosed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePresentation_lift(_ buf: RustBuffer) throws -> Presentation {
+    return try FfiConverterTypePresentation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePresentation_lower(_ value: Presentation) -> RustBuffer {
+    return FfiConverterTypePresentation.lower(value)
+}
+
+
+/**
+ * A QR code's modules, `size` × `size`, row by row, without the quiet zone
+ * (leave 4 light modules around it when drawing).
+ */
+public struct QrCodeMatrix: Equatable, Hashable {
+    /**
+     * Modules per side.
+     */
+    public var size: UInt32
+    /**
+     * `size * size` bytes, row-major: 1 = dark, 0 = light.
+     */
+    public var modules: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Modules per side.
+         */size: UInt32, 
+        /**
+         * `size * size` bytes, row-major: 1 = dark, 0 = light.
+         */modules: Data) {
+        self.size = size
+        self.modules = modules
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QrCodeMatrix: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQrCodeMatrix: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QrCodeMatrix {
+        return
+            try QrCodeMatrix(
+                size: FfiConverterUInt32.read(from: &buf), 
+                modules: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QrCodeMatrix, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.size, into: &buf)
+        FfiConverterData.write(value.modules, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQrCodeMatrix_lift(_ buf: RustBuffer) throws -> QrCodeMatrix {
+    return try FfiConverterTypeQrCodeMatrix.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQrCodeMatrix_lower(_ value: QrCodeMatrix) -> RustBuffer {
+    return FfiConverterTypeQrCodeMatrix.lower(value)
+}
+
+
+/**
  * One reason for a rejection.
  */
 public struct ReasonRecord: Equatable, Hashable {
@@ -1892,6 +3125,89 @@ public func FfiConverterTypeReasonRecord_lift(_ buf: RustBuffer) throws -> Reaso
 #endif
 public func FfiConverterTypeReasonRecord_lower(_ value: ReasonRecord) -> RustBuffer {
     return FfiConverterTypeReasonRecord.lower(value)
+}
+
+
+/**
+ * A wallet restored from a backup, and what it could not bring back.
+ */
+public struct RestoredWallet {
+    /**
+     * The restored wallet, open.
+     */
+    public var wallet: Wallet
+    /**
+     * How many credentials were restored.
+     */
+    public var credentials: UInt32
+    /**
+     * Aliases of hardware keys whose private key stayed on the old device:
+     * bind a new platform key with `bind_hardware_key` only if it is the same
+     * key; otherwise the credentials bound to them must be re-issued.
+     */
+    public var hardwareKeysNeedingRebinding: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The restored wallet, open.
+         */wallet: Wallet, 
+        /**
+         * How many credentials were restored.
+         */credentials: UInt32, 
+        /**
+         * Aliases of hardware keys whose private key stayed on the old device:
+         * bind a new platform key with `bind_hardware_key` only if it is the same
+         * key; otherwise the credentials bound to them must be re-issued.
+         */hardwareKeysNeedingRebinding: [String]) {
+        self.wallet = wallet
+        self.credentials = credentials
+        self.hardwareKeysNeedingRebinding = hardwareKeysNeedingRebinding
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RestoredWallet: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRestoredWallet: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RestoredWallet {
+        return
+            try RestoredWallet(
+                wallet: FfiConverterTypeWallet.read(from: &buf), 
+                credentials: FfiConverterUInt32.read(from: &buf), 
+                hardwareKeysNeedingRebinding: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RestoredWallet, into buf: inout [UInt8]) {
+        FfiConverterTypeWallet.write(value.wallet, into: &buf)
+        FfiConverterUInt32.write(value.credentials, into: &buf)
+        FfiConverterSequenceString.write(value.hardwareKeysNeedingRebinding, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRestoredWallet_lift(_ buf: RustBuffer) throws -> RestoredWallet {
+    return try FfiConverterTypeRestoredWallet.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRestoredWallet_lower(_ value: RestoredWallet) -> RustBuffer {
+    return FfiConverterTypeRestoredWallet.lower(value)
 }
 
 
@@ -2399,6 +3715,70 @@ enum StelError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */detail: String
     )
     /**
+     * The passphrase or platform key does not open this wallet or backup.
+     * A foreign `KeyWrap` throws it when its key does not decrypt (AEAD tag).
+     */
+    case WrongKey
+    /**
+     * The user dismissed an authentication prompt. A foreign `KeyWrap` or
+     * `Signer` throws it; it reaches the caller unchanged. Nothing was done.
+     */
+    case Cancelled
+    /**
+     * A hardware key of the wallet has no signer yet (after `open` or a
+     * restore): call `bind_hardware_key` with the platform key of that alias.
+     */
+    case KeyNotBound(
+        /**
+         * The key's alias in the platform key store.
+         */alias: String
+    )
+    /**
+     * No credential, key or wallet with this identifier.
+     */
+    case NotFound(
+        /**
+         * What was not found.
+         */detail: String
+    )
+    /**
+     * A wallet already exists there: open it instead.
+     */
+    case AlreadyExists(
+        /**
+         * What exists.
+         */detail: String
+    )
+    /**
+     * The challenge's expiry has passed: ask the counter for a new one.
+     */
+    case ChallengeExpired
+    /**
+     * The wallet's storage is damaged or was tampered with; nothing of it
+     * was returned. Restore from a backup.
+     */
+    case StorageCorrupt(
+        /**
+         * Which record or structure.
+         */detail: String
+    )
+    /**
+     * The storage could not be read or written (disk full, file locked, I/O).
+     */
+    case Storage(
+        /**
+         * What the storage reported.
+         */detail: String
+    )
+    /**
+     * The wallet or backup was written by a newer Stele: update the app.
+     */
+    case Unsupported(
+        /**
+         * What is not supported.
+         */detail: String
+    )
+    /**
      * Anything else: a bug, or a failure inside a foreign callback. Report it.
      */
     case Other(
@@ -2447,7 +3827,28 @@ public struct FfiConverterTypeStelError: FfiConverterRustBuffer {
         case 4: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .Other(
+        case 5: return .WrongKey
+        case 6: return .Cancelled
+        case 7: return .KeyNotBound(
+            alias: try FfiConverterString.read(from: &buf)
+            )
+        case 8: return .NotFound(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 9: return .AlreadyExists(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 10: return .ChallengeExpired
+        case 11: return .StorageCorrupt(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .Storage(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 13: return .Unsupported(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 14: return .Other(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -2482,8 +3883,50 @@ public struct FfiConverterTypeStelError: FfiConverterRustBuffer {
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Other(detail):
+        case .WrongKey:
             writeInt(&buf, Int32(5))
+        
+        
+        case .Cancelled:
+            writeInt(&buf, Int32(6))
+        
+        
+        case let .KeyNotBound(alias):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(alias, into: &buf)
+            
+        
+        case let .NotFound(detail):
+            writeInt(&buf, Int32(8))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .AlreadyExists(detail):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .ChallengeExpired:
+            writeInt(&buf, Int32(10))
+        
+        
+        case let .StorageCorrupt(detail):
+            writeInt(&buf, Int32(11))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Storage(detail):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Unsupported(detail):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Other(detail):
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -2503,6 +3946,30 @@ public func FfiConverterTypeStelError_lift(_ buf: RustBuffer) throws -> StelErro
 #endif
 public func FfiConverterTypeStelError_lower(_ value: StelError) -> RustBuffer {
     return FfiConverterTypeStelError.lower(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
 }
 
 #if swift(>=5.8)
@@ -2573,6 +4040,106 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeActivityEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [ActivityEntry]
+
+    public static func write(_ value: [ActivityEntry], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeActivityEntry.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ActivityEntry] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ActivityEntry]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeActivityEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeClaimInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [ClaimInfo]
+
+    public static func write(_ value: [ClaimInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeClaimInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ClaimInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ClaimInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeClaimInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCredentialSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [CredentialSummary]
+
+    public static func write(_ value: [CredentialSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCredentialSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CredentialSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CredentialSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCredentialSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHolderKeyInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [HolderKeyInfo]
+
+    public static func write(_ value: [HolderKeyInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHolderKeyInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HolderKeyInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HolderKeyInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHolderKeyInfo.read(from: &buf))
         }
         return seq
     }
@@ -2653,6 +4220,33 @@ public func generateHolderKey(alg: KeyAlg) -> HolderKey  {
     )
 })
 }
+/**
+ * Restores `backup` (made by `Wallet::backup` with `passphrase`) into a new
+ * wallet in `dir`, its data key wrapped by `key_wrap`. A wrong passphrase is
+ * `WrongKey`; a damaged backup is `InvalidInput` and writes nothing.
+ */
+public func restoreWallet(dir: String, backup: Data, passphrase: String, keyWrap: KeyWrap)throws  -> RestoredWallet  {
+    return try  FfiConverterTypeRestoredWallet_lift(try rustCallWithError(FfiConverterTypeStelError_lift) {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_func_restore_wallet(
+        FfiConverterString.lower(dir),
+        FfiConverterData.lower(backup),
+        FfiConverterString.lower(passphrase),
+        FfiConverterTypeKeyWrap_lower(keyWrap),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether `dir` holds a wallet (its file exists). Does not open it.
+ */
+public func walletExists(dir: String) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_stele_ffi_fn_func_wallet_exists(
+        FfiConverterString.lower(dir),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -2681,6 +4275,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_stele_ffi_checksum_func_generate_holder_key() != 7127) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_stele_ffi_checksum_func_restore_wallet() != 64050) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_func_wallet_exists() != 27382) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_stele_ffi_checksum_method_holderkey_algorithm() != 17751) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2696,13 +4296,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_stele_ffi_checksum_method_holderkey_signer() != 35416) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_stele_ffi_checksum_method_httptransport_post_json() != 8414) {
+    if (uniffi_stele_ffi_checksum_method_httptransport_post_json() != 15959) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_stele_ffi_checksum_method_keywrap_wrap_key() != 65085) {
+    if (uniffi_stele_ffi_checksum_method_keywrap_wrap_key() != 54579) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_stele_ffi_checksum_method_keywrap_unwrap_key() != 51912) {
+    if (uniffi_stele_ffi_checksum_method_keywrap_unwrap_key() != 12715) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_stele_ffi_checksum_method_signer_algorithm() != 36897) {
@@ -2720,7 +4320,64 @@ private let initializationResult: InitializationResult = {
     if (uniffi_stele_ffi_checksum_method_verifier_verify() != 38068) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_stele_ffi_checksum_method_wallet_activity_log() != 16796) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_add_hardware_key() != 39977) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_backup() != 21573) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_bind_hardware_key() != 33510) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_connect_chain() != 48928) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_create_holder_key() != 37155) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_delete() != 64128) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_holder_dids() != 19431) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_holder_keys() != 16609) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_list() != 4212) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_parse_challenge() != 19728) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_present() != 22559) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_receive() != 10767) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_set_trusted_issuers() != 31370) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_method_wallet_show() != 40967) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_stele_ffi_checksum_constructor_verifier_new() != 22337) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_constructor_wallet_create() != 15808) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_constructor_wallet_create_with_passphrase() != 11061) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_constructor_wallet_open() != 36006) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stele_ffi_checksum_constructor_wallet_open_with_passphrase() != 29500) {
         return InitializationResult.apiChecksumMismatch
     }
 

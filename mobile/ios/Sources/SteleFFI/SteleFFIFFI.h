@@ -245,7 +245,7 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
-typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
+typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer, RustBuffer, uint32_t, RustBuffer* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -375,7 +375,7 @@ void uniffi_stele_ffi_fn_init_callback_vtable_httptransport(const UniffiVTableCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_HTTPTRANSPORT_POST_JSON
 #define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_HTTPTRANSPORT_POST_JSON
-RustBuffer uniffi_stele_ffi_fn_method_httptransport_post_json(uint64_t ptr, RustBuffer url, RustBuffer body, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_stele_ffi_fn_method_httptransport_post_json(uint64_t ptr, RustBuffer url, RustBuffer body, uint32_t timeout_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CLONE_KEYWRAP
@@ -458,6 +458,111 @@ uint64_t uniffi_stele_ffi_fn_constructor_verifier_new(RustBuffer trust_list_json
 RustBuffer uniffi_stele_ffi_fn_method_verifier_verify(uint64_t ptr, RustBuffer input, int64_t now_unix, RustBuffer audience, RustBuffer nonce, int8_t require_holder_binding, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CLONE_WALLET
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CLONE_WALLET
+uint64_t uniffi_stele_ffi_fn_clone_wallet(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FREE_WALLET
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FREE_WALLET
+void uniffi_stele_ffi_fn_free_wallet(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_CREATE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_CREATE
+uint64_t uniffi_stele_ffi_fn_constructor_wallet_create(RustBuffer dir, uint64_t key_wrap, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_CREATE_WITH_PASSPHRASE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_CREATE_WITH_PASSPHRASE
+uint64_t uniffi_stele_ffi_fn_constructor_wallet_create_with_passphrase(RustBuffer dir, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_OPEN
+uint64_t uniffi_stele_ffi_fn_constructor_wallet_open(RustBuffer dir, uint64_t key_wrap, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_OPEN_WITH_PASSPHRASE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_CONSTRUCTOR_WALLET_OPEN_WITH_PASSPHRASE
+uint64_t uniffi_stele_ffi_fn_constructor_wallet_open_with_passphrase(RustBuffer dir, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_ACTIVITY_LOG
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_ACTIVITY_LOG
+RustBuffer uniffi_stele_ffi_fn_method_wallet_activity_log(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_ADD_HARDWARE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_ADD_HARDWARE_KEY
+RustBuffer uniffi_stele_ffi_fn_method_wallet_add_hardware_key(uint64_t ptr, RustBuffer alias, uint64_t signer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_BACKUP
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_BACKUP
+RustBuffer uniffi_stele_ffi_fn_method_wallet_backup(uint64_t ptr, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_BIND_HARDWARE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_BIND_HARDWARE_KEY
+void uniffi_stele_ffi_fn_method_wallet_bind_hardware_key(uint64_t ptr, RustBuffer alias, uint64_t signer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_CONNECT_CHAIN
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_CONNECT_CHAIN
+void uniffi_stele_ffi_fn_method_wallet_connect_chain(uint64_t ptr, RustBuffer rpc_url, RustBuffer deployment_json, uint64_t transport, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_CREATE_HOLDER_KEY
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_CREATE_HOLDER_KEY
+RustBuffer uniffi_stele_ffi_fn_method_wallet_create_holder_key(uint64_t ptr, RustBuffer alg, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_DELETE
+void uniffi_stele_ffi_fn_method_wallet_delete(uint64_t ptr, RustBuffer credential_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_HOLDER_DIDS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_HOLDER_DIDS
+RustBuffer uniffi_stele_ffi_fn_method_wallet_holder_dids(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_HOLDER_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_HOLDER_KEYS
+RustBuffer uniffi_stele_ffi_fn_method_wallet_holder_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_LIST
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_LIST
+RustBuffer uniffi_stele_ffi_fn_method_wallet_list(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_PARSE_CHALLENGE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_PARSE_CHALLENGE
+RustBuffer uniffi_stele_ffi_fn_method_wallet_parse_challenge(uint64_t ptr, RustBuffer challenge_qr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_PRESENT
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_PRESENT
+RustBuffer uniffi_stele_ffi_fn_method_wallet_present(uint64_t ptr, RustBuffer credential_id, RustBuffer challenge_qr, RustBuffer disclose, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_RECEIVE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_RECEIVE
+RustBuffer uniffi_stele_ffi_fn_method_wallet_receive(uint64_t ptr, RustBuffer credential, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_SET_TRUSTED_ISSUERS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_SET_TRUSTED_ISSUERS
+void uniffi_stele_ffi_fn_method_wallet_set_trusted_issuers(uint64_t ptr, RustBuffer trust_list_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_SHOW
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_METHOD_WALLET_SHOW
+RustBuffer uniffi_stele_ffi_fn_method_wallet_show(uint64_t ptr, RustBuffer credential_id, RustBuffer locale, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_VERSION
 RustBuffer uniffi_stele_ffi_fn_func_version(RustCallStatus *_Nonnull out_status
@@ -477,6 +582,16 @@ RustBuffer uniffi_stele_ffi_fn_func_did_key_from_jwk(RustBuffer public_jwk, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_GENERATE_HOLDER_KEY
 #define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_GENERATE_HOLDER_KEY
 uint64_t uniffi_stele_ffi_fn_func_generate_holder_key(RustBuffer alg, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_RESTORE_WALLET
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_RESTORE_WALLET
+RustBuffer uniffi_stele_ffi_fn_func_restore_wallet(RustBuffer dir, RustBuffer backup, RustBuffer passphrase, uint64_t key_wrap, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_WALLET_EXISTS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_FN_FUNC_WALLET_EXISTS
+int8_t uniffi_stele_ffi_fn_func_wallet_exists(RustBuffer dir, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_STELE_FFI_RUSTBUFFER_ALLOC
@@ -763,6 +878,18 @@ uint16_t uniffi_stele_ffi_checksum_func_generate_holder_key(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_FUNC_RESTORE_WALLET
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_FUNC_RESTORE_WALLET
+uint16_t uniffi_stele_ffi_checksum_func_restore_wallet(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_FUNC_WALLET_EXISTS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_FUNC_WALLET_EXISTS
+uint16_t uniffi_stele_ffi_checksum_func_wallet_exists(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_HOLDERKEY_ALGORITHM
 #define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_HOLDERKEY_ALGORITHM
 uint16_t uniffi_stele_ffi_checksum_method_holderkey_algorithm(void
@@ -841,9 +968,123 @@ uint16_t uniffi_stele_ffi_checksum_method_verifier_verify(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_ACTIVITY_LOG
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_ACTIVITY_LOG
+uint16_t uniffi_stele_ffi_checksum_method_wallet_activity_log(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_ADD_HARDWARE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_ADD_HARDWARE_KEY
+uint16_t uniffi_stele_ffi_checksum_method_wallet_add_hardware_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_BACKUP
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_BACKUP
+uint16_t uniffi_stele_ffi_checksum_method_wallet_backup(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_BIND_HARDWARE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_BIND_HARDWARE_KEY
+uint16_t uniffi_stele_ffi_checksum_method_wallet_bind_hardware_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_CONNECT_CHAIN
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_CONNECT_CHAIN
+uint16_t uniffi_stele_ffi_checksum_method_wallet_connect_chain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_CREATE_HOLDER_KEY
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_CREATE_HOLDER_KEY
+uint16_t uniffi_stele_ffi_checksum_method_wallet_create_holder_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_DELETE
+uint16_t uniffi_stele_ffi_checksum_method_wallet_delete(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_HOLDER_DIDS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_HOLDER_DIDS
+uint16_t uniffi_stele_ffi_checksum_method_wallet_holder_dids(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_HOLDER_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_HOLDER_KEYS
+uint16_t uniffi_stele_ffi_checksum_method_wallet_holder_keys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_LIST
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_LIST
+uint16_t uniffi_stele_ffi_checksum_method_wallet_list(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_PARSE_CHALLENGE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_PARSE_CHALLENGE
+uint16_t uniffi_stele_ffi_checksum_method_wallet_parse_challenge(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_PRESENT
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_PRESENT
+uint16_t uniffi_stele_ffi_checksum_method_wallet_present(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_RECEIVE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_RECEIVE
+uint16_t uniffi_stele_ffi_checksum_method_wallet_receive(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_SET_TRUSTED_ISSUERS
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_SET_TRUSTED_ISSUERS
+uint16_t uniffi_stele_ffi_checksum_method_wallet_set_trusted_issuers(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_SHOW
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_METHOD_WALLET_SHOW
+uint16_t uniffi_stele_ffi_checksum_method_wallet_show(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_VERIFIER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_VERIFIER_NEW
 uint16_t uniffi_stele_ffi_checksum_constructor_verifier_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_CREATE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_CREATE
+uint16_t uniffi_stele_ffi_checksum_constructor_wallet_create(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_CREATE_WITH_PASSPHRASE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_CREATE_WITH_PASSPHRASE
+uint16_t uniffi_stele_ffi_checksum_constructor_wallet_create_with_passphrase(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_OPEN
+uint16_t uniffi_stele_ffi_checksum_constructor_wallet_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_OPEN_WITH_PASSPHRASE
+#define UNIFFI_FFIDEF_UNIFFI_STELE_FFI_CHECKSUM_CONSTRUCTOR_WALLET_OPEN_WITH_PASSPHRASE
+uint16_t uniffi_stele_ffi_checksum_constructor_wallet_open_with_passphrase(void
     
 );
 #endif
