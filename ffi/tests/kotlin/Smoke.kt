@@ -166,6 +166,7 @@ fun main(args: Array<String>) {
     }
 
     walletFlow(stele, work)
+    androidWrapperFlow(stele, work)
 
     println("kotlin: $passed passed, $failed failed")
     if (failed != 0 || passed == 0) exitProcess(1)
