@@ -169,24 +169,25 @@ struct Issuers {
 
 impl Issuers {
     fn new() -> Self {
-        let mut issuers = Issuers {
-            trust: TrustList::empty(),
+        let trust = TrustList::empty();
+        let check = Self::build(&trust, None);
+        Issuers {
+            trust,
             chain: None,
-            check: Arc::new(IssuerCheck {
-                verifier: Verifier::new(Arc::new(MethodResolver::default())),
-                trust: Arc::new(TrustList::empty()),
-            }),
-        };
-        issuers.rebuild();
-        issuers
+            check,
+        }
+    }
+
+    fn rebuild(&mut self) {
+        self.check = Self::build(&self.trust, self.chain.as_ref());
     }
 
     /// did:key issuers from the trust list; with a chain, also did:ethr
     /// issuers, the chain's accreditation and status lists (the same
     /// wiring as the CLI's `--chain`).
-    fn rebuild(&mut self) {
-        let list: Arc<dyn TrustSource> = Arc::new(self.trust.clone());
-        self.check = Arc::new(match &self.chain {
+    fn build(trust: &TrustList, chain: Option<&(Arc<dyn Chain>, Deployment)>) -> Arc<IssuerCheck> {
+        let list: Arc<dyn TrustSource> = Arc::new(trust.clone());
+        Arc::new(match chain {
             None => IssuerCheck {
                 verifier: Verifier::new(Arc::new(MethodResolver::default())),
                 trust: list,
@@ -205,7 +206,7 @@ impl Issuers {
                     ])),
                 }
             }
-        });
+        })
     }
 }
 
