@@ -71,10 +71,10 @@ class CancellingKeyWrap(private val inner: AesGcmKeyWrap) : KeyWrap by inner {
 }
 
 /** A counter's challenge QR payload and its nonce, made by `stele challenge`. */
-fun challenge(stele: String, claims: String): Pair<String, String> {
+fun challenge(stele: String, claims: String, ttl: Int = 600): Pair<String, String> {
     val p = ProcessBuilder(
         stele, "challenge", "--verifier", AUDIENCE,
-        "--type", "ResidencePermitCredential", "--claims", claims, "--ttl", "600", "--output", "json",
+        "--type", "ResidencePermitCredential", "--claims", claims, "--ttl", ttl.toString(), "--output", "json",
     ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
     val out = p.inputStream.bufferedReader().readText()
     check(p.waitFor() == 0) { "stele challenge failed" }
@@ -197,7 +197,7 @@ fun walletFlow(stele: String, work: File) {
             expect(!log.toString().contains("Amira")) { "a claim value in the log" }
         }
 
-        check("wallet: typed errors (Cancelled signer, unknown claim, bad challenge, unknown id)") {
+        check("wallet: typed errors (Cancelled signer, unknown claim, bad or expired challenge, unknown id)") {
             wallet.bindHardwareKey("strongbox-holder", CancellingSigner(signer))
             expectThrows<StelException.Cancelled>("cancelled signer") {
                 wallet.present(credentialId, challengeQr, listOf("given_name"))
@@ -208,6 +208,12 @@ fun walletFlow(stele: String, work: File) {
             }
             expectThrows<StelException.InvalidInput>("not a challenge") { wallet.parseChallenge("HELLO") }
             expectThrows<StelException.NotFound>("unknown id") { wallet.show("nope", "en") }
+            val (expired, _) = challenge(stele, "given_name", ttl = 1)
+            Thread.sleep(2100)
+            expectThrows<StelException.ChallengeExpired>("expired challenge (parse)") { wallet.parseChallenge(expired) }
+            expectThrows<StelException.ChallengeExpired>("expired challenge (present)") {
+                wallet.present(credentialId, expired, listOf("given_name"))
+            }
             expect(wallet.activityLog().size == 1) { "a failed presentation was logged" }
         }
 

@@ -283,6 +283,25 @@ def _():
     expect_error(ffi.StelError.KeyNotBound, lambda: r.wallet.present(state["cid"], qr, ["given_name"]))
     r.wallet.bind_hardware_key("se-holder", hw_signer)
     assert r.wallet.present(state["cid"], qr, ["given_name"]).qr_payload.startswith("SP2:")
+    state["restored"] = r.wallet
+
+
+class CancellingSigner(DerP256Signer):
+    def __init__(self, inner):
+        self.private = inner.private
+        self.calls = 0
+
+    def sign(self, message):
+        raise ffi.StelError.Cancelled()
+
+
+@check("wallet: a prompt the user dismissed in a Python Signer reaches the caller as Cancelled")
+def _():
+    w = state["restored"]
+    w.bind_hardware_key("se-holder", CancellingSigner(hw_signer))
+    qr, _ = challenge("given_name")
+    expect_error(ffi.StelError.Cancelled, lambda: w.present(state["cid"], qr, ["given_name"]))
+    assert len(w.activity_log()) == 2, "a cancelled presentation was logged"
 
 
 print(f"python: {results['passed']} passed, {results['failed']} failed")
