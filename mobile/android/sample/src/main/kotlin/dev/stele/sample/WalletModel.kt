@@ -10,9 +10,11 @@ import dev.stele.android.StrongBoxSigner
 import dev.stele.ffi.ChallengeRequest
 import dev.stele.ffi.CredentialSummary
 import dev.stele.ffi.Presentation
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import java.io.File
 
 /** What the screen shows. */
@@ -35,37 +37,39 @@ class WalletModel(app: Application) : AndroidViewModel(app) {
     private var wallet: SteleWallet? = null
 
     init {
-        run {
+        launchCatching {
             val dir = File(app.filesDir, "wallet")
             val w = SteleWallet.openOrCreate(dir, KeystoreKeyWrap())
-            val signer = StrongBoxSigner.getOrCreate(app, HOLDER_ALIAS)
+            // Key store and asset reads block: not on the main thread.
+            val signer = withContext(Dispatchers.IO) { StrongBoxSigner.getOrCreate(app, HOLDER_ALIAS) }
+            val trust = withContext(Dispatchers.IO) { app.assets.open("trust.json").bufferedReader().use { it.readText() } }
             if (w.holderKeys().none { it.hardwareAlias == HOLDER_ALIAS }) {
                 w.addHardwareKey(HOLDER_ALIAS, signer)
             } else {
                 w.bindHardwareKey(HOLDER_ALIAS, signer)
             }
-            w.setTrustedIssuers(app.assets.open("trust.json").bufferedReader().readText())
+            w.setTrustedIssuers(trust)
             wallet = w
             _state.value = _state.value.copy(holderDid = w.holderDids().first(), credentials = w.list())
         }
     }
 
-    fun receive(text: String) = run {
-        val w = wallet ?: return@run
+    fun receive(text: String) = launchCatching {
+        val w = wallet ?: return@launchCatching
         w.receive(text.trim())
         _state.value = _state.value.copy(credentials = w.list(), message = "Credential added")
     }
 
     /** Step 1 at the counter: read the challenge and ask the user. */
-    fun readChallenge(qr: String) = run {
-        val w = wallet ?: return@run
+    fun readChallenge(qr: String) = launchCatching {
+        val w = wallet ?: return@launchCatching
         _state.value = _state.value.copy(pendingChallenge = qr.trim() to w.parseChallenge(qr.trim()), presentation = null)
     }
 
     /** Step 2, after the user confirmed: present the first matching credential. */
-    fun confirm() = run {
-        val w = wallet ?: return@run
-        val (qr, request) = _state.value.pendingChallenge ?: return@run
+    fun confirm() = launchCatching {
+        val w = wallet ?: return@launchCatching
+        val (qr, request) = _state.value.pendingChallenge ?: return@launchCatching
         val credential = w.list().firstOrNull { c -> request.credentialTypes.isEmpty() || c.types.any { it in request.credentialTypes } }
             ?: throw SteleError.NotFound("no matching credential")
         val p = w.present(credential.id, qr, request.requestedClaims)
@@ -76,7 +80,7 @@ class WalletModel(app: Application) : AndroidViewModel(app) {
         _state.value = _state.value.copy(pendingChallenge = null, presentation = null)
     }
 
-    private fun run(body: suspend () -> Unit) {
+    private fun launchCatching(body: suspend () -> Unit) {
         viewModelScope.launch {
             try {
                 body()

@@ -4,6 +4,7 @@ import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
+import android.security.keystore.StrongBoxUnavailableException
 import android.security.keystore.UserNotAuthenticatedException
 import dev.stele.ffi.KeyWrap
 import dev.stele.ffi.StelException
@@ -36,9 +37,8 @@ class KeystoreKeyWrap(
         (ks.getKey(alias, null) as SecretKey?)?.let { return it }
         return try {
             generate(strongBox = preferStrongBox)
-        } catch (e: GeneralSecurityException) {
-            if (!preferStrongBox) throw e
-            generate(strongBox = false) // StrongBoxUnavailableException: fall back to the TEE
+        } catch (e: StrongBoxUnavailableException) {
+            generate(strongBox = false) // no StrongBox on this device: the TEE
         }
     }
 
