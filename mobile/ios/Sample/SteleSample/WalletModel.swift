@@ -63,7 +63,8 @@ final class WalletModel: ObservableObject {
     /// Step 2, after the user confirmed: present the first matching credential.
     func confirm() async {
         await attempt {
-            guard let w = wallet, let (qr, request) = pending else { return }
+            guard let w = wallet, let pending else { return }
+            let (qr, request) = pending
             guard let c = try await w.list().first(where: { c in
                 request.credentialTypes.isEmpty || c.types.contains(where: request.credentialTypes.contains)
             }) else { throw SteleError.notFound("no matching credential") }

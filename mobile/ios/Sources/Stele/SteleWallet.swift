@@ -64,9 +64,9 @@ public final class SteleWallet: @unchecked Sendable {
     public static func openOrCreate(at directory: URL, keyWrap: KeyWrap) async throws -> SteleWallet {
         let queue = makeQueue()
         return try await run(on: queue) {
-            let w = walletExists(dir: directory.path)
-                ? try Wallet.open(dir: directory.path, keyWrap: keyWrap)
-                : try Wallet.create(dir: directory.path, keyWrap: keyWrap)
+            let w = try walletExists(dir: directory.path)
+                ? Wallet.open(dir: directory.path, keyWrap: keyWrap)
+                : Wallet.create(dir: directory.path, keyWrap: keyWrap)
             return SteleWallet(w, queue: queue)
         }
     }
