@@ -107,3 +107,92 @@ impl rpc::HttpTransport for RpcTransport {
         Ok(response.body.into_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use stele_core::wallet::{KeyWrap as _, WalletError};
+    use stele_registry::rpc::{HttpTransport as _, TransportError};
+
+    use super::{CoreKeyWrap, HttpResponse, HttpTransport, KeyWrap, RpcTransport};
+    use crate::error::{StelError, wallet_call};
+
+    struct Answer(Result<HttpResponse, StelError>);
+
+    impl HttpTransport for Answer {
+        fn post_json(
+            &self,
+            _: String,
+            body: String,
+            timeout_ms: u32,
+        ) -> Result<HttpResponse, StelError> {
+            assert_eq!(timeout_ms, 1500);
+            self.0.clone().map(|r| HttpResponse {
+                body: format!("{}{body}", r.body),
+                ..r
+            })
+        }
+    }
+
+    fn post(
+        answer: Result<HttpResponse, StelError>,
+        max: usize,
+    ) -> Result<Vec<u8>, TransportError> {
+        RpcTransport(Arc::new(Answer(answer))).post_json(
+            "https://node",
+            b"{}",
+            Duration::from_millis(1500),
+            max,
+        )
+    }
+
+    #[test]
+    fn the_rpc_adapter_passes_bodies_and_maps_failures() {
+        let ok = |status, body: &str| {
+            Ok(HttpResponse {
+                status,
+                body: body.into(),
+            })
+        };
+        assert_eq!(post(ok(200, "x"), 100).as_deref(), Ok(&b"x{}"[..]));
+        assert_eq!(post(ok(503, ""), 100), Err(TransportError::Status(503)));
+        assert_eq!(
+            post(ok(200, "0123456789"), 5),
+            Err(TransportError::TooLarge)
+        );
+        let down = Err(StelError::Unavailable {
+            detail: "offline".into(),
+        });
+        assert_eq!(
+            post(down, 100),
+            Err(TransportError::Connect("offline".into()))
+        );
+    }
+
+    struct Throws(StelError);
+
+    impl KeyWrap for Throws {
+        fn wrap_key(&self, _: Vec<u8>) -> Result<Vec<u8>, StelError> {
+            Err(self.0.clone())
+        }
+        fn unwrap_key(&self, _: Vec<u8>) -> Result<Vec<u8>, StelError> {
+            Err(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn a_foreign_key_wrap_error_keeps_its_variant() {
+        let wrong = CoreKeyWrap(Arc::new(Throws(StelError::WrongKey)));
+        assert_eq!(wrong.unwrap(b"x").err(), Some(WalletError::WrongKey));
+        let cancelled = CoreKeyWrap(Arc::new(Throws(StelError::Cancelled)));
+        let result = wallet_call(|| cancelled.unwrap(b"x"));
+        assert!(matches!(result, Err(StelError::Cancelled)), "{result:?}");
+        // The remembered error does not leak into the next call.
+        let next = wallet_call(|| -> Result<(), WalletError> {
+            Err(WalletError::KeyStore("locked".into()))
+        });
+        assert!(matches!(next, Err(StelError::KeyStore { .. })), "{next:?}");
+    }
+}
