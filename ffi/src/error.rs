@@ -246,7 +246,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for StelError {
 
 impl From<StelError> for SignError {
     /// A foreign signer's failure, as core's signing step sees it (and
-    /// remembered for [`wallet_call`]).
+    /// remembered for `wallet_call`).
     fn from(e: StelError) -> Self {
         remember_foreign(&e);
         match e {
