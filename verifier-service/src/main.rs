@@ -1,19 +1,73 @@
 //! `stele-verifier`: runs the verifier service.
+//!
+//! `stele-verifier [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]
+//! [--chain embedded:DIR|rpc:URL] [--deployment FILE] [--verifier-id ID]`.
+//! Flags override `STELE_VERIFIER_*` environment variables, which override
+//! the file. With nothing given it listens on 127.0.0.1:8080 with an
+//! embedded chain in `./stele-verifier-data`.
 
 #![forbid(unsafe_code)]
 
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use stele_verifier::config::{Config, ENV_CONFIG, Overrides};
+
+/// The verifier service: counter flow, VC-API, DID resolution, status lists.
+#[derive(Parser)]
+#[command(name = "stele-verifier", version)]
+struct Args {
+    /// The configuration file (TOML; see schemas/verifier-config.schema.json).
+    #[arg(long, env = ENV_CONFIG)]
+    config: Option<PathBuf>,
+    /// Address and port to listen on (port 0: any free port).
+    #[arg(long)]
+    listen: Option<String>,
+    /// The data directory (audit log, generated keys, embedded chain).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// embedded:DIR or rpc:URL.
+    #[arg(long)]
+    chain: Option<String>,
+    /// The contract addresses (deployment.json).
+    #[arg(long)]
+    deployment: Option<PathBuf>,
+    /// This verifier's identifier (the audience prefix of presentations).
+    #[arg(long)]
+    verifier_id: Option<String>,
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let listener = match tokio::net::TcpListener::bind("127.0.0.1:8080").await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("stele-verifier: cannot listen on 127.0.0.1:8080: {e}");
-            return std::process::ExitCode::from(1);
-        }
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut config = match &args.config {
+        Some(path) => match Config::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("stele-verifier: {e}");
+                return ExitCode::from(64);
+            }
+        },
+        None => Config::default(),
     };
-    if let Err(e) = axum::serve(listener, stele_verifier::router()).await {
+    let flags = Overrides {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        chain: args.chain,
+        deployment: args.deployment,
+        verifier_id: args.verifier_id,
+    };
+    let overrides = Overrides::from_env(|k| std::env::var(k).ok()).then(flags);
+    if let Err(e) = config.apply(overrides) {
         eprintln!("stele-verifier: {e}");
-        return std::process::ExitCode::from(1);
+        return ExitCode::from(64);
     }
-    std::process::ExitCode::SUCCESS
+    match stele_verifier::serve(config, stele_verifier::shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stele-verifier: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

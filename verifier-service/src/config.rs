@@ -1,0 +1,601 @@
+//! The service's configuration: a TOML file (documented by
+//! `schemas/verifier-config.schema.json`), then environment overrides, then
+//! command-line flags. Every field has a default, so an empty file (or none)
+//! is a working configuration: 127.0.0.1:8080, an embedded chain in the data
+//! directory, one generated counter key.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! data_dir = "stele-verifier-data"
+//! chain = "rpc:http://127.0.0.1:8545"      # default: embedded:<data_dir>/chain
+//! verifier_id = "https://verifier.buergeramt.example"
+//!
+//! [[counters]]
+//! id = "counter-7"
+//! api_key_sha256 = "9f86d0…"              # SHA-256 (hex) of the counter's API key
+//! [counters.policy]
+//! accepted_types = ["ResidencePermitCredential"]
+//! required_claims = ["given_name", "family_name"]
+//! require_holder_binding = true
+//! max_credential_age_secs = 315360000
+//! status_max_age_secs = 60
+//!
+//! [[trusted_issuers]]                      # did:key issuers; did:ethr come from the chain
+//! did = "did:key:z6Mk…"
+//! types = ["ResidencePermitCredential"]
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Environment variables that override the file (flags override both).
+pub const ENV_CONFIG: &str = "STELE_VERIFIER_CONFIG";
+/// Overrides `listen`.
+pub const ENV_LISTEN: &str = "STELE_VERIFIER_LISTEN";
+/// Overrides `data_dir`.
+pub const ENV_DATA_DIR: &str = "STELE_VERIFIER_DATA_DIR";
+/// Overrides `chain`.
+pub const ENV_CHAIN: &str = "STELE_VERIFIER_CHAIN";
+/// Overrides `deployment`.
+pub const ENV_DEPLOYMENT: &str = "STELE_VERIFIER_DEPLOYMENT";
+/// Overrides `verifier_id`.
+pub const ENV_VERIFIER_ID: &str = "STELE_VERIFIER_ID";
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown or mistyped keys.
+    #[error("{0}")]
+    Parse(String),
+    /// A value is out of range or inconsistent with another.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on (`127.0.0.1:8080`; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Where the service keeps its state: audit log, generated keys, the embedded chain.
+    pub data_dir: PathBuf,
+    /// `embedded:DIR` or `rpc:URL`; default `embedded:<data_dir>/chain`.
+    pub chain: Option<String>,
+    /// The contract addresses; default `deployment.json` in the embedded
+    /// chain's directory, or in the data directory for `rpc:`.
+    pub deployment: Option<PathBuf>,
+    /// This verifier's identifier: the audience of presentations is
+    /// `<verifier_id>/<counter id>` unless the counter sets its own.
+    pub verifier_id: String,
+    /// The URL the clerk's page is printed under (default `http://<listen>/`).
+    pub public_url: Option<String>,
+    /// Log one line per request to stderr (method, route template, status,
+    /// latency, reason codes; never a credential, key or claim).
+    pub log_requests: bool,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Cache sizes and ages.
+    pub cache: CacheConfig,
+    /// Per-API-key rate limit.
+    pub rate_limit: RateLimitConfig,
+    /// Which routes need no API key.
+    pub access: AccessConfig,
+    /// The audit log.
+    pub audit: AuditConfig,
+    /// Counters and their policies. Empty: one counter is generated.
+    pub counters: Vec<CounterConfig>,
+    /// did:key (or other) issuers trusted without chain accreditation.
+    pub trusted_issuers: Vec<TrustedIssuerConfig>,
+    /// An issuer, for `POST /credentials/issue` and `GET /status/...` (agency deployments).
+    pub issuer: Option<IssuerConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("stele-verifier-data"),
+            chain: None,
+            deployment: None,
+            verifier_id: "stele-verifier".into(),
+            public_url: None,
+            log_requests: true,
+            limits: LimitsConfig::default(),
+            cache: CacheConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            access: AccessConfig::default(),
+            audit: AuditConfig::default(),
+            counters: Vec::new(),
+            trusted_issuers: Vec::new(),
+            issuer: None,
+        }
+    }
+}
+
+/// Request limits (PRODUCT.md §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest JSON nesting accepted in a request body.
+    pub max_json_depth: usize,
+    /// Time a request may take before it is answered 503, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// How long a challenge stays valid, in seconds.
+    pub challenge_ttl_secs: i64,
+    /// Most open challenges kept (oldest dropped first).
+    pub max_open_challenges: usize,
+    /// Most requests handled at once; more wait.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_body_bytes: 256 * 1024,
+            max_json_depth: 32,
+            request_timeout_ms: 10_000,
+            challenge_ttl_secs: 120,
+            max_open_challenges: 100_000,
+            max_concurrent_requests: 1024,
+        }
+    }
+}
+
+/// Caches in front of the chain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// How long a resolved DID document is reused, in seconds. While the
+    /// chain is down, issuers resolved within this age still verify.
+    pub did_ttl_secs: i64,
+    /// Most DID documents kept.
+    pub did_capacity: usize,
+    /// Default status freshness: how long a synced status list is reused, in seconds.
+    pub status_max_age_secs: i64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            did_ttl_secs: 300,
+            did_capacity: 10_000,
+            status_max_age_secs: 300,
+        }
+    }
+}
+
+/// A token bucket per API key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Sustained requests per second per key (0 disables the limit).
+    pub per_second: f64,
+    /// Requests a key may send at once after being idle.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            per_second: 100.0,
+            burst: 200,
+        }
+    }
+}
+
+/// Which routes a caller may use without an API key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// `POST /credentials/verify` and `/presentations/verify` without a key
+    /// (with the default policy). Off: a counter key is required.
+    pub public_vc_api: bool,
+    /// `GET /1.0/identifiers/{did}` without a key.
+    pub public_did_resolution: bool,
+    /// `GET /metrics` without a key.
+    pub public_metrics: bool,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        AccessConfig {
+            public_vc_api: false,
+            public_did_resolution: true,
+            public_metrics: true,
+        }
+    }
+}
+
+/// The audit log and its anchoring on the chain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Anchor the head hash after this many new records (0: never by count).
+    pub anchor_every_records: u64,
+    /// Anchor the head hash after this many seconds with new records (0: never by time).
+    pub anchor_every_secs: u64,
+    /// The secp256k1 key (JWK) that sends anchors; default
+    /// `<data_dir>/audit-anchor.jwk`, generated if missing.
+    pub anchor_key: Option<PathBuf>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            anchor_every_records: 1000,
+            anchor_every_secs: 600,
+            anchor_key: None,
+        }
+    }
+}
+
+/// One counter: identified by its API key, with its policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterConfig {
+    /// The counter's name (in audit records and metrics; not secret).
+    pub id: String,
+    /// SHA-256 of the counter's API key, lowercase hex.
+    pub api_key_sha256: String,
+    /// The audience presentations must name; default `<verifier_id>/<id>`.
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// What the counter requires.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+/// A counter's policy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// A name for audit records (default: the counter id).
+    pub id: Option<String>,
+    /// Accepted credential types; empty accepts any.
+    pub accepted_types: Vec<String>,
+    /// Claims that must be disclosed (dotted paths name parts).
+    pub required_claims: Vec<String>,
+    /// Whether a presentation without a challenge is refused (no quick check).
+    pub require_holder_binding: bool,
+    /// Whether the disclosed claims must conform to the type's JSON Schema.
+    pub require_schema: bool,
+    /// Refuse credentials issued (valid from) longer ago than this, in seconds.
+    pub max_credential_age_secs: Option<i64>,
+    /// How old a synced status list may be for this counter, in seconds
+    /// (default: `cache.status_max_age_secs`).
+    pub status_max_age_secs: Option<i64>,
+}
+
+/// An issuer trusted by configuration (the trust file's entries).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuerConfig {
+    /// The issuer's DID.
+    pub did: String,
+    /// The types it may issue; absent: any.
+    #[serde(default)]
+    pub types: Option<Vec<String>>,
+}
+
+/// The issuer this service issues for (agency deployments).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// An agency file (`stele agency create`): issues as its did:ethr and
+    /// publishes its status lists under `/status/...`.
+    #[serde(default)]
+    pub agency_file: Option<PathBuf>,
+    /// A private JWK: issues as its did:key (development).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// SHA-256 (hex) of the API key `POST /credentials/issue` requires.
+    pub api_key_sha256: String,
+}
+
+/// Command-line and environment overrides, applied over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<String>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--chain`.
+    pub chain: Option<String>,
+    /// `--deployment`.
+    pub deployment: Option<PathBuf>,
+    /// `--verifier-id`.
+    pub verifier_id: Option<String>,
+}
+
+impl Overrides {
+    /// The overrides the environment gives (`STELE_VERIFIER_*`), read through `env`.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Overrides {
+        Overrides {
+            listen: env(ENV_LISTEN),
+            data_dir: env(ENV_DATA_DIR).map(PathBuf::from),
+            chain: env(ENV_CHAIN),
+            deployment: env(ENV_DEPLOYMENT).map(PathBuf::from),
+            verifier_id: env(ENV_VERIFIER_ID),
+        }
+    }
+
+    /// These overrides, with `other`'s values where it has them.
+    #[must_use]
+    pub fn then(self, other: Overrides) -> Overrides {
+        Overrides {
+            listen: other.listen.or(self.listen),
+            data_dir: other.data_dir.or(self.data_dir),
+            chain: other.chain.or(self.chain),
+            deployment: other.deployment.or(self.deployment),
+            verifier_id: other.verifier_id.or(self.verifier_id),
+        }
+    }
+}
+
+/// Which chain the service reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainSetting {
+    /// An embedded chain kept in this directory (created and deployed if new).
+    Embedded(PathBuf),
+    /// A JSON-RPC node.
+    Rpc(String),
+}
+
+impl Config {
+    /// Parses a configuration file's text.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::from_toml(&text).map_err(|e| match e {
+            ConfigError::Parse(m) => ConfigError::Parse(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Applies `o` over this configuration.
+    pub fn apply(&mut self, o: Overrides) -> Result<(), ConfigError> {
+        if let Some(l) = o.listen {
+            self.listen = l.parse().map_err(|_| {
+                ConfigError::Invalid(format!("listen address {l:?} is not ADDR:PORT"))
+            })?;
+        }
+        if let Some(d) = o.data_dir {
+            self.data_dir = d;
+        }
+        if let Some(c) = o.chain {
+            self.chain = Some(c);
+        }
+        if let Some(d) = o.deployment {
+            self.deployment = Some(d);
+        }
+        if let Some(v) = o.verifier_id {
+            self.verifier_id = v;
+        }
+        self.validate()
+    }
+
+    /// Checks ranges and consistency.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if let Some(c) = &self.chain {
+            self.chain_setting_of(c)?;
+        }
+        if self.verifier_id.is_empty() || self.verifier_id.len() > 200 {
+            return bad("verifier_id must be 1-200 characters".into());
+        }
+        if self.limits.challenge_ttl_secs < 1 || self.limits.challenge_ttl_secs > 86_400 {
+            return bad("limits.challenge_ttl_secs must be 1-86400".into());
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return bad("limits.max_body_bytes must be at least 1024".into());
+        }
+        if self.limits.max_json_depth < 4 || self.limits.max_json_depth > 128 {
+            return bad("limits.max_json_depth must be 4-128".into());
+        }
+        if self.limits.max_concurrent_requests == 0 {
+            return bad("limits.max_concurrent_requests must be at least 1".into());
+        }
+        if !(self.rate_limit.per_second >= 0.0 && self.rate_limit.per_second.is_finite()) {
+            return bad("rate_limit.per_second must be a non-negative number".into());
+        }
+        let mut ids = std::collections::HashSet::new();
+        let mut hashes = std::collections::HashSet::new();
+        for c in &self.counters {
+            if c.id.is_empty() || c.id.len() > 64 || !c.id.bytes().all(is_name_byte) {
+                return bad(format!(
+                    "counter id {:?} must be 1-64 letters, digits, '-', '_' or '.'",
+                    c.id
+                ));
+            }
+            if !ids.insert(c.id.as_str()) {
+                return bad(format!("counter id {:?} appears twice", c.id));
+            }
+            if !is_sha256_hex(&c.api_key_sha256) {
+                return bad(format!(
+                    "counter {:?}: api_key_sha256 must be 64 lowercase hex digits",
+                    c.id
+                ));
+            }
+            if !hashes.insert(c.api_key_sha256.as_str()) {
+                return bad(format!(
+                    "counter {:?} shares its API key with another",
+                    c.id
+                ));
+            }
+        }
+        if let Some(i) = &self.issuer {
+            if i.agency_file.is_some() == i.key_file.is_some() {
+                return bad("issuer: give exactly one of agency_file and key_file".into());
+            }
+            if !is_sha256_hex(&i.api_key_sha256) {
+                return bad("issuer.api_key_sha256 must be 64 lowercase hex digits".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn chain_setting_of(&self, c: &str) -> Result<ChainSetting, ConfigError> {
+        if let Some(dir) = c.strip_prefix("embedded:") {
+            Ok(ChainSetting::Embedded(PathBuf::from(dir)))
+        } else if let Some(url) = c.strip_prefix("rpc:") {
+            Ok(ChainSetting::Rpc(url.to_owned()))
+        } else {
+            Err(ConfigError::Invalid(format!(
+                "chain must be embedded:DIR or rpc:URL, not {c:?}"
+            )))
+        }
+    }
+
+    /// The chain to read: `chain`, or an embedded chain in `<data_dir>/chain`.
+    pub fn chain_setting(&self) -> Result<ChainSetting, ConfigError> {
+        match &self.chain {
+            Some(c) => self.chain_setting_of(c),
+            None => Ok(ChainSetting::Embedded(self.data_dir.join("chain"))),
+        }
+    }
+
+    /// Where the deployment (contract addresses) is read from or written to.
+    pub fn deployment_path(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(p) = &self.deployment {
+            return Ok(p.clone());
+        }
+        Ok(match self.chain_setting()? {
+            ChainSetting::Embedded(dir) => dir.join("deployment.json"),
+            ChainSetting::Rpc(_) => self.data_dir.join("deployment.json"),
+        })
+    }
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
+}
+
+/// Whether `s` is a SHA-256 digest in lowercase hex.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            c.chain_setting().unwrap(),
+            ChainSetting::Embedded(PathBuf::from("stele-verifier-data/chain"))
+        );
+        assert_eq!(
+            c.deployment_path().unwrap(),
+            PathBuf::from("stele-verifier-data/chain/deployment.json")
+        );
+        assert_eq!(c.limits.challenge_ttl_secs, 120);
+    }
+
+    #[test]
+    fn full_file() {
+        let c = Config::from_toml(&format!(
+            r#"
+listen = "127.0.0.1:0"
+chain = "rpc:http://127.0.0.1:8545"
+verifier_id = "https://verifier.example"
+[limits]
+challenge_ttl_secs = 30
+[[counters]]
+id = "counter-7"
+api_key_sha256 = "{HASH}"
+[counters.policy]
+accepted_types = ["ResidencePermitCredential"]
+required_claims = ["given_name"]
+require_holder_binding = true
+max_credential_age_secs = 100
+[[trusted_issuers]]
+did = "did:key:z6Mk"
+types = ["NationalIdCredential"]
+"#
+        ))
+        .unwrap();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(
+            c.chain_setting().unwrap(),
+            ChainSetting::Rpc("http://127.0.0.1:8545".into())
+        );
+        assert_eq!(
+            c.deployment_path().unwrap(),
+            PathBuf::from("stele-verifier-data/deployment.json")
+        );
+        assert_eq!(c.counters[0].policy.accepted_types.len(), 1);
+        assert!(c.counters[0].policy.require_holder_binding);
+        assert_eq!(c.trusted_issuers[0].did, "did:key:z6Mk");
+    }
+
+    #[test]
+    fn refused() {
+        for bad in [
+            "unknown = 1",
+            "listen = \"nope\"",
+            "chain = \"ftp:x\"",
+            "[limits]\nchallenge_ttl_secs = 0",
+            "[[counters]]\nid = \"a\"\napi_key_sha256 = \"ABC\"",
+            &format!("[[counters]]\nid = \"a b\"\napi_key_sha256 = \"{HASH}\""),
+            &format!(
+                "[[counters]]\nid = \"a\"\napi_key_sha256 = \"{HASH}\"\n[[counters]]\nid = \"b\"\napi_key_sha256 = \"{HASH}\""
+            ),
+            &format!("[issuer]\napi_key_sha256 = \"{HASH}\""),
+        ] {
+            assert!(Config::from_toml(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn overrides_env_then_flags() {
+        let env = |k: &str| match k {
+            ENV_LISTEN => Some("127.0.0.1:9000".to_owned()),
+            ENV_CHAIN => Some("rpc:http://node".to_owned()),
+            _ => None,
+        };
+        let flags = Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            ..Overrides::default()
+        };
+        let mut c = Config::default();
+        c.apply(Overrides::from_env(env).then(flags)).unwrap();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(c.chain.as_deref(), Some("rpc:http://node"));
+        let mut c = Config::default();
+        assert!(
+            c.apply(Overrides {
+                listen: Some("x".into()),
+                ..Overrides::default()
+            })
+            .is_err()
+        );
+    }
+}
