@@ -113,6 +113,41 @@ async fn asset(Path(name): Path<String>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn get(path: &str) -> Response {
+        routes::<()>()
+            .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible")
+    }
+
+    #[tokio::test]
+    async fn serves_the_page_and_assets_with_their_types_and_csp() {
+        for (path, ty) in [
+            ("/", "text/html; charset=utf-8"),
+            ("/assets/app.js", "text/javascript; charset=utf-8"),
+            ("/assets/i18n.js", "text/javascript; charset=utf-8"),
+            ("/assets/jsqr.js", "text/javascript; charset=utf-8"),
+            ("/assets/app.css", "text/css; charset=utf-8"),
+            ("/assets/icon.svg", "image/svg+xml"),
+        ] {
+            let r = get(path).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            let h = r.headers();
+            assert_eq!(h[header::CONTENT_TYPE], ty, "{path}");
+            assert_eq!(h[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+            assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        }
+        assert!(CONTENT_SECURITY_POLICY.starts_with("default-src 'self';"));
+        assert_eq!(get("/assets/nope.js").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get("/assets/..%2Fbuild.rs").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
 
     #[test]
     fn assets_are_embedded_and_referenced() {

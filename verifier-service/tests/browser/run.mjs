@@ -199,6 +199,28 @@ async function run(context) {
   check((await page.getAttribute("#result", "data-state")) === "idle", "a new scan clears the result");
   await page.fill("#scan-input", "");
 
+  // 8. Without a key in the address: a labelled form asks for it, a wrong
+  //    key is refused, the right one opens the counter.
+  const second = await context.newPage();
+  await second.goto(base.href);
+  await second.waitForSelector("#key-section:not([hidden])");
+  check(
+    (await second.evaluate(() => document.activeElement && document.activeElement.id)) === "key-input",
+    "no key: the key field is asked for and has the focus",
+  );
+  await second.keyboard.type("not-the-key");
+  await second.keyboard.press("Enter");
+  await second.waitForSelector("#key-error:not([hidden])");
+  check(true, "a wrong key is refused");
+  await second.keyboard.type(opts.key);
+  await second.keyboard.press("Enter");
+  await second.waitForSelector('#challenge-qr:not([data-nonce=""]) svg');
+  check(
+    (await second.evaluate(() => document.activeElement && document.activeElement.id)) === "scan-input",
+    "the right key opens the counter, scanner field focused",
+  );
+  await second.close();
+
   check(foreign.length === 0, `no request left the service's origin ${JSON.stringify(foreign)}`);
   check(consoleErrors.length === 0, `no script or CSP errors ${JSON.stringify(consoleErrors)}`);
 }
