@@ -10,8 +10,9 @@
 //! scanner field must show RED with reasons in words, and a replay must
 //! show RED in German. Screenshots go to `target/browser-screenshots/`.
 //!
-//! Without `/usr/bin/chromium` or `verifier-service/web/node_modules`, the
-//! test skips loudly, except under `CI`, where missing tools fail it.
+//! Without `/usr/bin/chromium` (or `$STELE_CHROMIUM`) or
+//! `verifier-service/web/node_modules`, the test skips loudly, except under
+//! `CI`, where missing tools fail it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -50,11 +51,15 @@ fn manifest_dir() -> PathBuf {
 
 /// Chromium and playwright-core, or why the test cannot run.
 fn tools() -> Result<(PathBuf, PathBuf), String> {
-    let chromium = PathBuf::from(CHROMIUM);
+    let chromium =
+        std::env::var_os("STELE_CHROMIUM").map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from);
     let playwright = manifest_dir().join("web/node_modules/playwright-core");
     let mut missing = Vec::new();
     if !chromium.is_file() {
-        missing.push(format!("{CHROMIUM} (Debian package `chromium`)"));
+        missing.push(format!(
+            "{} (Debian package `chromium`)",
+            chromium.display()
+        ));
     }
     if !playwright.join("index.mjs").is_file() {
         missing.push(format!(
@@ -206,6 +211,26 @@ fn tampered(presentation: &str) -> String {
     String::from_utf8(bytes).expect("still ASCII")
 }
 
+/// Prints past the test harness's capture, so `cargo test` always shows it.
+fn report(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Kills the browser run (node, whose Chromium exits with its pipe) when
+/// the test ends early.
+struct KillOnDrop(Arc<Mutex<Child>>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.0.lock() {
+            if matches!(c.try_wait(), Ok(None)) {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+}
+
 /// Stops the browser run if it outlives [`DEADLINE`].
 struct Watchdog {
     done: Arc<AtomicBool>,
@@ -243,10 +268,10 @@ fn clerk_page_in_chromium() {
     let (chromium, playwright) = match tools() {
         Ok(t) => t,
         Err(missing) if !in_ci() => {
-            eprintln!(
+            report(&format!(
                 "\n\n!!!!!!!! SKIPPED: the clerk page's browser test needs {missing}.\n\
                  !!!!!!!! Under CI=true this is a failure. See scripts/test for the install lines.\n\n"
-            );
+            ));
             return;
         }
         Err(missing) => panic!("the browser test needs {missing} (CI is set, so no skipping)"),
@@ -313,6 +338,7 @@ types = ["ResidencePermitCredential"]
         s
     });
     let child = Arc::new(Mutex::new(child));
+    let _kill = KillOnDrop(child.clone());
     let watchdog = Watchdog::start(child.clone());
 
     let mut shots = Vec::new();
@@ -361,9 +387,9 @@ types = ["ResidencePermitCredential"]
     let _ = std::fs::remove_dir_all(&work);
 
     for s in &shots {
-        println!("browser test: screenshot {s}");
+        report(&format!("browser test: screenshot {s}"));
     }
-    println!("browser test: took {:.1?}", started.elapsed());
+    report(&format!("browser test: took {:.1?}", started.elapsed()));
     assert!(
         status.success() && done,
         "the browser run failed ({status}); its log is above"
