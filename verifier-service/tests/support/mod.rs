@@ -27,6 +27,8 @@ use stele_verifier::apikey::hash_hex;
 pub const COUNTER_KEY: &str = "stele_c_test-counter-key-0123456789abcdefghijklmnopq";
 /// A second counter (strict policy).
 pub const STRICT_KEY: &str = "stele_c_test-strict-key-0123456789abcdefghijklmnopqr";
+/// A third counter: quick checks, status lists reused for 5 minutes.
+pub const CACHED_KEY: &str = "stele_c_test-cached-key-0123456789abcdefghijklmnopqr";
 /// The issuer API key.
 pub const ISSUER_KEY: &str = "stele_i_test-issuer-key-0123456789abcdefghijklmnopqr";
 
@@ -209,9 +211,11 @@ pub fn did_key_permit(issuer: &SecretKey, holder: Option<Did>) -> String {
         .unwrap()
 }
 
-/// A configuration on `data_dir` with two counters (`counter-1`: names
-/// required, quick check allowed, fresh status; `strict`: holder binding
-/// required, a one-day maximum credential age).
+/// A configuration on `data_dir` with three counters (`counter-1`: names
+/// required, quick check allowed, fresh status; `cached`: anything, status
+/// lists reused for 5 minutes; `strict`: holder binding required, a maximum
+/// credential age of 0 s). `extra` goes before the counters: top-level
+/// keys first, then tables.
 pub fn config(data_dir: &Path, extra: &str) -> Config {
     Config::from_toml(&format!(
         r#"
@@ -230,6 +234,12 @@ required_claims = ["given_name", "family_name"]
 status_max_age_secs = 0
 
 [[counters]]
+id = "cached"
+api_key_sha256 = "{k3}"
+[counters.policy]
+status_max_age_secs = 300
+
+[[counters]]
 id = "strict"
 api_key_sha256 = "{k2}"
 [counters.policy]
@@ -240,6 +250,43 @@ status_max_age_secs = 0
         data = data_dir.display(),
         k1 = hash_hex(COUNTER_KEY),
         k2 = hash_hex(STRICT_KEY),
+        k3 = hash_hex(CACHED_KEY),
     ))
     .unwrap()
+}
+
+/// An HTTP client for the tests over a real socket.
+pub fn client() -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// POSTs JSON with a bearer key; returns the status and the JSON answer.
+pub fn post(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    key: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let r = client
+        .post(url)
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        serde_json::from_slice(&r.bytes().unwrap()).unwrap_or(Value::Null),
+    )
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
 }
