@@ -120,6 +120,9 @@ enum Command {
     Wallet(commands::wallet::WalletCommand),
     /// Make a counter's challenge (nonce, verifier id, expiry, what it asks for) as a QR payload.
     Challenge(commands::challenge::ChallengeArgs),
+    /// Operators: check a verifier service's audit log against its anchors on the chain.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -150,6 +153,7 @@ fn main() -> ExitCode {
         Command::Status(c) => commands::status::run(c, mode),
         Command::Wallet(c) => commands::wallet::run(c, mode),
         Command::Challenge(a) => commands::challenge::run(a, mode),
+        Command::Audit(c) => commands::audit::run(c, mode),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -18,9 +18,15 @@ use stele_core::verify::{Policy, ReasonCode, TrustList, Verdict};
 
 use std::sync::Arc;
 
+use stele_core::did::Did;
+use stele_core::qr::{PayloadKind, QrMatrix, encode, pack_presentation};
+use stele_core::wallet::{PassphraseKeyWrap, RedbStore, Wallet};
 use stele_registry::agency::Agency;
 use stele_registry::contracts::deploy;
 use stele_registry::{Account, Chain, EmbeddedChain, EmbeddedConfig};
+use stele_verifier::apikey::ApiKey;
+use stele_verifier::config::{Config, CounterConfig, PolicyConfig};
+use stele_verifier::state::StartOptions;
 
 use super::issue::{Issuance, issue_as_agency};
 use super::present::present;
@@ -38,7 +44,16 @@ pub struct DemoArgs {
     /// Directory for the demo's key files and credentials (default: a new temporary directory).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Where the verifier service listens (127.0.0.1:0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// End after the scripted steps, without starting the verifier service.
+    #[arg(long)]
+    no_serve: bool,
 }
+
+/// The demo wallet's passphrase (`STELE_WALLET_PASSPHRASE` for `stele wallet`).
+const DEMO_PASSPHRASE: &str = "demo";
 
 fn step(n: u32, title: &str) {
     outln!("\n── {n}. {title}");
@@ -252,7 +267,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
         Issuance {
             key: None,
             credential_type: "ResidencePermitCredential",
-            claims,
+            claims: claims.clone(),
             holder: Some(citizen_did),
             format: CredentialFormat::SdJwt,
             valid_from: Some(now.plus(-2 * 86_400)),
@@ -298,6 +313,9 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     outln!("   The revocation list was published on the chain; verifiers sync it without ever");
     outln!("   telling the agency which permit they are looking at.");
 
+    if !a.no_serve {
+        return serve(&dir, &a.listen, &mut agency, chain, &deployment, &claims);
+    }
     drop(chain);
     outln!("\nAll steps behaved as expected. Try it yourself:");
     outln!(
@@ -307,6 +325,146 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
     outln!(
         "   stele verify --chain embedded:{0}/chain --output text {0}/permit.sd-jwt",
         dir.display()
+    );
+    Ok(exit::OK)
+}
+
+/// Step 12: the verifier service with the clerk's page, on the same
+/// embedded chain, and a citizen's wallet holding a fresh permit; runs until
+/// Ctrl-C.
+fn serve(
+    dir: &std::path::Path,
+    listen: &std::net::SocketAddr,
+    agency: &mut Agency,
+    chain: Arc<dyn Chain>,
+    deployment: &stele_registry::Deployment,
+    claims: &serde_json::Map<String, Value>,
+) -> Result<u8, Failure> {
+    step(12, "The counter's verifier service and the clerk's page");
+    // The citizen's wallet (the phones' wallet core, kept in a file): a
+    // P-256 holder key and a fresh permit, verified against the chain before
+    // it is stored.
+    let wallet_dir = dir.join("wallet");
+    std::fs::create_dir_all(&wallet_dir)
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", wallet_dir.display())))?;
+    let store = RedbStore::open(wallet_dir.join("wallet.redb"))
+        .map_err(|e| Failure::failed(format!("demo wallet: {e}")))?;
+    let wallet_error =
+        |e: stele_core::wallet::WalletError| Failure::failed(format!("demo wallet: {e}"));
+    let now = SystemClock.now();
+    let wallet = Wallet::create(
+        Arc::new(store),
+        &PassphraseKeyWrap::new(DEMO_PASSPHRASE),
+        now,
+    )
+    .map_err(wallet_error)?;
+    let holder = wallet
+        .create_holder_key(KeyType::P256, now)
+        .map_err(wallet_error)?;
+    let holder_did =
+        Did::parse(&holder.did).map_err(|e| Failure::failed(format!("holder DID: {e}")))?;
+    let now = SystemClock.now();
+    let permit = issue_as_agency(
+        agency,
+        Issuance {
+            key: None,
+            credential_type: "ResidencePermitCredential",
+            claims: claims.clone(),
+            holder: Some(holder_did),
+            format: CredentialFormat::SdJwt,
+            valid_from: None,
+            valid_until: Some(now.plus(2 * 365 * 86_400)),
+            now,
+        },
+    )?;
+    super::agency::write_agency(&dir.join("agency.json"), agency)?;
+    let context = ChainContext {
+        chain: chain.clone(),
+        deployment: deployment.clone(),
+        status_max_age: 0,
+    };
+    let (verifier, sources) = context.verifier(TrustList::empty());
+    let id = wallet
+        .receive(&permit, &verifier, &sources, now)
+        .map_err(wallet_error)?;
+    // A code for the page's quick check (no challenge: holder binding is not checked).
+    let mut quick_nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut quick_nonce);
+    let quick = wallet
+        .present(
+            &id,
+            "quick-check",
+            &b64url(quick_nonce),
+            &["given_name", "family_name"],
+            now,
+        )
+        .map_err(wallet_error)?;
+    let quick = encode(PayloadKind::Presentation, &pack_presentation(&quick));
+    // `stele wallet` opens the file itself while the service runs.
+    drop(wallet);
+    save(dir, "quick-check.txt", &quick)?;
+    outln!(
+        "   The citizen's wallet is in wallet/ (passphrase: {DEMO_PASSPHRASE}); it holds a new permit,"
+    );
+    outln!("   verified against the chain before it was stored.");
+
+    // The service, on this process's chain, with one counter that asks for
+    // a residence permit and the holder's names.
+    let key = ApiKey::generate_counter(&mut rand_core::OsRng);
+    let config = Config {
+        listen: *listen,
+        data_dir: dir.join("verifier"),
+        verifier_id: "buergeramt-mitte".into(),
+        counters: vec![CounterConfig {
+            id: "counter-7".into(),
+            api_key_sha256: key.sha256_hex(),
+            audience: None,
+            policy: PolicyConfig {
+                accepted_types: vec!["ResidencePermitCredential".into()],
+                required_claims: vec!["given_name".into(), "family_name".into()],
+                ..PolicyConfig::default()
+            },
+        }],
+        ..Config::default()
+    };
+    let service = stele_verifier::start_blocking(
+        config,
+        StartOptions {
+            chain: Some((chain, deployment.clone())),
+            clock: None,
+        },
+    )
+    .map_err(|e| Failure::failed(format!("verifier service: {e}")))?;
+    let url = format!("{}#key={}", service.running().url(), key.expose_secret());
+    outln!("   The verifier service runs on the same chain, with its audit log in verifier/.");
+    outln!();
+    outln!("   Clerk page (open it in a browser; the counter key is in the link):");
+    outln!("     {url}");
+    outln!();
+    outln!("   At the counter, with a challenge bound to this counter and moment: copy the page's");
+    outln!(
+        "   \"code as text\" and answer it with the citizen's wallet, then scan or paste its answer:"
+    );
+    outln!(
+        "     STELE_WALLET_PASSPHRASE={DEMO_PASSPHRASE} stele wallet present --dir {} --credential {id} --qr --challenge 'SC2:…'",
+        wallet_dir.display()
+    );
+    outln!();
+    outln!("   Or tick \"Quick check\" on the page and scan this code (also in quick-check.txt):");
+    if let Ok(matrix) = QrMatrix::new(&quick) {
+        out!("{}", matrix.to_terminal());
+    }
+    outln!("   {quick}");
+    outln!();
+    outln!("   Press Ctrl-C to stop.");
+    service.wait_for_signal();
+    outln!("\nStopping: finishing requests and committing the audit log.");
+    service
+        .shutdown()
+        .map_err(|e| Failure::failed(format!("verifier service: {e}")))?;
+    outln!(
+        "   Check the audit log: stele audit verify --data-dir {}",
+        dir.join("verifier").display()
     );
     Ok(exit::OK)
 }

@@ -1,6 +1,7 @@
 //! One module per `stele` command.
 
 pub mod agency;
+pub mod audit;
 pub mod chain;
 pub mod challenge;
 pub mod demo;
