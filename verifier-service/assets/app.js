@@ -28,6 +28,7 @@
     asks: $("challenge-asks"),
     challengeStatus: $("challenge-status"),
     renew: $("challenge-renew"),
+    payloadText: $("challenge-payload"),
     scanForm: $("scan-form"),
     scanInput: $("scan-input"),
     quick: $("quick"),
@@ -187,6 +188,7 @@
     el.qr.dataset.nonce = "";
     el.qr.dataset.verifier = "";
     el.qr.dataset.expires = "";
+    el.payloadText.value = "";
   }
 
   function challengeFailed() {
@@ -240,6 +242,7 @@
     el.qr.dataset.nonce = body.nonce;
     el.qr.dataset.verifier = body.verifier;
     el.qr.dataset.expires = String(body.expires || "");
+    el.payloadText.value = typeof body.qr_payload === "string" ? body.qr_payload : "";
     challenge = {
       nonce: body.nonce,
       verifier: body.verifier,
