@@ -598,4 +598,105 @@ types = ["NationalIdCredential"]
             .is_err()
         );
     }
+
+    /// Every key of the schema parses, and a file with every key of the
+    /// schema parses: the schema and the structs name the same things.
+    #[test]
+    fn schema_matches_the_structs() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/verifier-config.schema.json"))
+                .unwrap();
+        let every = format!(
+            r#"
+listen = "127.0.0.1:0"
+data_dir = "d"
+chain = "rpc:http://x"
+deployment = "d.json"
+verifier_id = "v"
+public_url = "http://x/"
+log_requests = false
+[limits]
+max_body_bytes = 4096
+max_json_depth = 8
+request_timeout_ms = 1
+challenge_ttl_secs = 1
+max_open_challenges = 1
+max_concurrent_requests = 1
+[cache]
+did_ttl_secs = 1
+did_capacity = 1
+status_max_age_secs = 1
+[rate_limit]
+per_second = 1.5
+burst = 1
+[access]
+public_vc_api = true
+public_did_resolution = false
+public_metrics = false
+[audit]
+anchor_every_records = 1
+anchor_every_secs = 1
+anchor_key = "k.jwk"
+[issuer]
+key_file = "k"
+api_key_sha256 = "{HASH}"
+[[counters]]
+id = "a"
+api_key_sha256 = "{HASH}"
+audience = "x"
+[counters.policy]
+id = "p"
+accepted_types = ["T"]
+required_claims = ["c"]
+require_holder_binding = true
+require_schema = true
+max_credential_age_secs = 1
+status_max_age_secs = 1
+[[trusted_issuers]]
+did = "did:key:z"
+types = ["T"]
+"#
+        );
+        Config::from_toml(&every).unwrap();
+        let doc: toml::Table = toml::from_str(&every).unwrap();
+        fn keys_of(schema: &serde_json::Value) -> Vec<String> {
+            let mut k: Vec<String> = schema["properties"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            k.sort();
+            k
+        }
+        fn keys_toml(t: &toml::Table) -> Vec<String> {
+            let mut k: Vec<String> = t.keys().cloned().collect();
+            k.sort();
+            k
+        }
+        assert_eq!(keys_of(&schema), keys_toml(&doc));
+        for (name, sub) in schema["properties"].as_object().unwrap() {
+            let toml_value = &doc[name.as_str()];
+            let (sub_schema, table) = match toml_value {
+                toml::Value::Table(t) => (sub, t.clone()),
+                toml::Value::Array(a) if a.first().is_some_and(toml::Value::is_table) => {
+                    (&sub["items"], a[0].as_table().unwrap().clone())
+                }
+                _ => continue,
+            };
+            let mut have = keys_toml(&table);
+            if name == "issuer" {
+                // The alternative to key_file (exactly one of them is allowed).
+                Config::from_toml(&every.replace("key_file = \"k\"", "agency_file = \"a\""))
+                    .unwrap();
+                have.push("agency_file".into());
+                have.sort();
+            }
+            assert_eq!(keys_of(sub_schema), have, "[{name}]");
+            if let Some(toml::Value::Table(policy)) = table.get("policy") {
+                assert_eq!(
+                    keys_of(&sub_schema["properties"]["policy"]),
+                    keys_toml(policy)
+                );
+            }
+        }
+    }
 }

@@ -87,6 +87,15 @@ impl Running {
         self.counter_api_key.as_deref()
     }
 
+    /// The clerk page's URL with the counter key in its fragment
+    /// (`…/#key=…`, ADR 0030): opened once, the page keeps the key for the
+    /// tab and removes it from the address bar. `None` without a generated key.
+    pub fn page_url_with_key(&self) -> Option<String> {
+        self.counter_api_key
+            .as_deref()
+            .map(|k| format!("{}#key={k}", self.url))
+    }
+
     /// Whether the counter key was generated at this start (print it once).
     pub fn key_is_new(&self) -> bool {
         self.generated
@@ -207,6 +216,9 @@ pub fn print_banner(running: &Running) {
             c.data_dir.join(state::COUNTER_KEY_FILE).display()
         );
         println!("    {k}");
+        if let Some(u) = running.page_url_with_key() {
+            println!("  open the clerk page with the key: {u}");
+        }
     }
 }
 

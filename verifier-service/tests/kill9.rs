@@ -3,7 +3,9 @@
 //! on a temporary data directory, 16 clients verify distinct credentials,
 //! the process is killed with SIGKILL once 150 answers came back, and the
 //! reopened log must hold a record of every verification answered 200,
-//! with an intact chain of hashes.
+//! with an intact chain of hashes. With SIGTERM instead, the service stops
+//! gracefully: exit status 0, and exactly the answered verifications are
+//! recorded.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,7 +25,23 @@ use support::*;
 
 #[test]
 fn kill_9_mid_burst_loses_no_acknowledged_record() {
-    let data = tempdir("kill9");
+    let (acked, records) = burst_then("KILL");
+    assert!(records >= acked);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_mid_burst_is_a_graceful_shutdown() {
+    let (acked, records) = burst_then("TERM");
+    assert_eq!(
+        records, acked,
+        "graceful: every recorded verification was answered"
+    );
+}
+
+/// Runs the burst, sends `signal` after 150 answers; returns (answered, recorded).
+fn burst_then(signal: &str) -> (usize, usize) {
+    let data = tempdir(&format!("sig{signal}"));
     let issuer = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
     let issuer_did = stele_core::did::key::did_key_from_public(&issuer.public_key());
     let config_path = data.join("verifier.toml");
@@ -126,8 +144,19 @@ did = "{issuer}"
         );
         std::thread::sleep(Duration::from_millis(2));
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    if signal == "KILL" {
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    } else {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "graceful shutdown exits 0, not {status}");
+    }
     stop.store(true, Ordering::Relaxed);
     for c in clients {
         c.join().unwrap();
@@ -151,11 +180,12 @@ did = "{issuer}"
     }
     assert!(records.len() >= acked.len());
     eprintln!(
-        "kill -9: {} acknowledged, {} records after the crash",
+        "SIG{signal}: {} acknowledged, {} records after the signal",
         acked.len(),
         records.len()
     );
     std::fs::remove_dir_all(&data).ok();
+    (acked.len(), records.len())
 }
 
 trait JsonBody {
