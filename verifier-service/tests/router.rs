@@ -886,3 +886,51 @@ async fn audit_log_is_chained_and_anchored() {
     assert_eq!(report.records, 4);
     std::fs::remove_dir_all(&f.world.dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deactivated_did_is_410() {
+    use alloy_sol_types::SolCall;
+    let f = setup("deactivated", "");
+    let account = stele_registry::Account::generate(&mut rand_core::OsRng);
+    let identity = account.address();
+    let call = stele_registry::contracts::DIDRegistry::changeOwnerCall {
+        identity: account.address(),
+        newOwner: alloy_primitives::Address::ZERO,
+    };
+    let chain = f.world.chain.clone();
+    let registry = f.world.deployment.did_registry;
+    tokio::task::spawn_blocking(move || {
+        account
+            .send(
+                chain.as_ref(),
+                &stele_registry::TxRequest {
+                    to: Some(registry),
+                    data: call.abi_encode().into(),
+                    gas: None,
+                },
+            )
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let did =
+        stele_registry::did_ethr::EthrDidResolver::did_for(f.world.deployment.chain_id, identity);
+    let (s, h, b) = f
+        .call("GET", &format!("/1.0/identifiers/{did}"), &[], None)
+        .await;
+    assert_eq!(s, StatusCode::GONE);
+    assert_eq!(h["content-type"], "application/did-resolution");
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(v["didDocumentMetadata"]["deactivated"], true, "{v}");
+    f.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_requests_time_out() {
+    // 1 ms is less than any verification against the chain takes.
+    let mut f = setup("timeout", "[limits]\nrequest_timeout_ms = 1");
+    let (permit, _) = f.world.issue_permit(now().plus(86_400));
+    let (s, v) = f.verify(COUNTER_KEY, &permit, None).await;
+    assert_problem(s, &v, StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    f.close().await;
+}
