@@ -7,8 +7,9 @@
 //!
 //! The service runs in this process on 127.0.0.1 with an embedded chain,
 //! an agency accredited on it and a residence permit SD-JWT bound to a
-//! citizen's P-256 key. The load generator (a tokio client in the same
-//! process, so it shares the 2 cores with the service) keeps 1, 16 and 64
+//! citizen's P-256 key. The load generator (a minimal HTTP/1.1 client, one
+//! keep-alive connection per request in flight, in the same process: it
+//! shares the 2 cores with the service) keeps 1, 16 and 64
 //! requests in flight for a bounded time each and reports requests/s,
 //! p50/p99 latency and errors, next to the Ed25519 `verify_strict` floor
 //! measured in the same run (core/benches/support).
@@ -47,26 +48,76 @@ struct Row {
     p99: Duration,
 }
 
+/// One keep-alive HTTP/1.1 connection: a minimal client, so that the load
+/// generator takes as little of the shared CPU as possible (like wrk: one
+/// connection per concurrent request).
+struct Conn {
+    reader: tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Conn {
+    async fn open(addr: &str) -> Conn {
+        let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.set_nodelay(true).unwrap();
+        let (r, w) = s.into_split();
+        Conn {
+            reader: tokio::io::BufReader::new(r),
+            writer: w,
+        }
+    }
+
+    /// POSTs `body` to `/v1/verify`; returns the status and the body.
+    async fn post(&mut self, key: &str, body: &str) -> std::io::Result<(u16, Vec<u8>)> {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+        let req = format!(
+            "POST /v1/verify HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.writer.write_all(req.as_bytes()).await?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line).await?;
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other("no status line"))?;
+        let mut len = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).await?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut buf = vec![0u8; len];
+        self.reader.read_exact(&mut buf).await?;
+        Ok((status, buf))
+    }
+}
+
 async fn drive(
-    url: Arc<String>,
+    addr: Arc<String>,
     bodies: Arc<Vec<String>>,
     concurrency: usize,
     duration: Duration,
     mode: &'static str,
     key: &'static str,
 ) -> Row {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()
-        .unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let deadline = Instant::now() + duration;
     let start = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, url, bodies, next) =
-                (client.clone(), url.clone(), bodies.clone(), next.clone());
+            let (addr, bodies, next) = (addr.clone(), bodies.clone(), next.clone());
             tokio::spawn(async move {
+                let mut conn = Conn::open(&addr).await;
                 let mut lat = Vec::new();
                 let mut errors = 0usize;
                 while Instant::now() < deadline {
@@ -79,19 +130,13 @@ async fn drive(
                         break;
                     };
                     let t = Instant::now();
-                    let r = client
-                        .post(url.as_str())
-                        .header("authorization", format!("Bearer {key}"))
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await;
-                    let ok = match r {
-                        Ok(r) if r.status().as_u16() == 200 => {
-                            let b = r.bytes().await.unwrap_or_default();
-                            b.starts_with(b"{\"verified\":true")
+                    let ok = match conn.post(key, body).await {
+                        Ok((200, b)) => b.starts_with(b"{\"verified\":true"),
+                        Ok(_) => false,
+                        Err(_) => {
+                            conn = Conn::open(&addr).await;
+                            false
                         }
-                        _ => false,
                     };
                     lat.push(t.elapsed());
                     if !ok {
@@ -209,7 +254,7 @@ fn main() {
         .await
         .unwrap();
         let base = format!("http://{}", running.addr());
-        let url = Arc::new(format!("{base}/v1/verify"));
+        let url = Arc::new(running.addr().to_string());
         // The `cached` counter: quick checks, status lists reused for 5 min.
         let quick_body = json!({"payload": present_qr(&world.citizen, &permit, "https://verifier.test/cached", "load-test-nonce-0001")}).to_string();
         let quick_ed = json!({"payload": present_qr(&ed_holder, &permit_ed, "https://verifier.test/cached", "load-test-nonce-0001")}).to_string();
