@@ -439,6 +439,17 @@ impl Config {
                     c.id
                 ));
             }
+            let audience_len = c
+                .audience
+                .as_ref()
+                .map_or(self.verifier_id.len() + 1 + c.id.len(), String::len);
+            if audience_len == 0 || audience_len > stele_core::qr::MAX_VERIFIER_CHARS {
+                return bad(format!(
+                    "counter {:?}: its audience must be 1-{} characters (a challenge carries it)",
+                    c.id,
+                    stele_core::qr::MAX_VERIFIER_CHARS
+                ));
+            }
             if !hashes.insert(c.api_key_sha256.as_str()) {
                 return bad(format!(
                     "counter {:?} shares its API key with another",
@@ -569,6 +580,11 @@ types = ["NationalIdCredential"]
                 "[[counters]]\nid = \"a\"\napi_key_sha256 = \"{HASH}\"\n[[counters]]\nid = \"b\"\napi_key_sha256 = \"{HASH}\""
             ),
             &format!("[issuer]\napi_key_sha256 = \"{HASH}\""),
+            &format!(
+                "verifier_id = \"{}\"\n[[counters]]\nid = \"{}\"\napi_key_sha256 = \"{HASH}\"",
+                "v".repeat(200),
+                "c".repeat(60)
+            ),
         ] {
             assert!(Config::from_toml(bad).is_err(), "{bad}");
         }
