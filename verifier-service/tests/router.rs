@@ -884,6 +884,63 @@ async fn audit_log_is_chained_and_anchored() {
     assert!(report.anchors_checked >= 2, "{report:?}");
     assert_eq!(report.anchored_records, 4);
     assert_eq!(report.records, 4);
+
+    // A consistent rewrite (record 1 changed, every later hash recomputed)
+    // passes the chain of hashes but not the anchors; so does a truncation.
+    const RECORDS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("records");
+    let rewrite = |records: &[stele_verifier::audit::Record]| {
+        let db = redb::Database::create(data.join("audit.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(RECORDS).unwrap();
+            t.retain(|_, _| false).unwrap();
+            for r in records {
+                t.insert(r.seq, serde_json::to_vec(r).unwrap().as_slice())
+                    .unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    };
+    let mut forged = records.clone();
+    forged[1].counter = "another-counter".into();
+    for i in 1..forged.len() {
+        forged[i].prev = forged[i - 1].hash.clone();
+        forged[i].hash = forged[i].compute_hash();
+    }
+    rewrite(&forged);
+    let check = || {
+        stele_verifier::verify_audit_log(
+            &data,
+            Some(stele_verifier::AnchorSource {
+                chain: f.world.chain.as_ref(),
+                deployment: &f.world.deployment,
+                verifier,
+            }),
+        )
+        .unwrap()
+    };
+    let report = check();
+    assert!(!report.findings.is_empty());
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|x| matches!(x, stele_verifier::audit::Finding::AnchorMismatch { .. })),
+        "{:?}",
+        report.findings
+    );
+    rewrite(&records[..3]);
+    let report = check();
+    assert!(
+        report
+            .findings
+            .contains(&stele_verifier::audit::Finding::Truncated {
+                anchored: 4,
+                present: 3
+            }),
+        "{:?}",
+        report.findings
+    );
     std::fs::remove_dir_all(&f.world.dir).ok();
 }
 
@@ -933,4 +990,40 @@ async fn slow_requests_time_out() {
     let (s, v) = f.verify(COUNTER_KEY, &permit, None).await;
     assert_problem(s, &v, StatusCode::SERVICE_UNAVAILABLE, "timeout");
     f.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_head_is_anchored_by_time() {
+    let mut f = setup(
+        "anchor-time",
+        "[audit]\nanchor_every_records = 0\nanchor_every_secs = 1",
+    );
+    let (permit, _) = f.world.issue_permit(now().plus(86_400));
+    let (_, v) = f.verify(COUNTER_KEY, &permit, None).await;
+    assert_eq!(v["verified"], true);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let state = f.state.clone();
+    tokio::task::spawn_blocking(move || state.close())
+        .await
+        .unwrap();
+    let data = f.world.dir.join("service");
+    let verifier = stele_verifier::audit::anchor_address(&data)
+        .unwrap()
+        .unwrap();
+    let report = stele_verifier::verify_audit_log(
+        &data,
+        Some(stele_verifier::AnchorSource {
+            chain: f.world.chain.as_ref(),
+            deployment: &f.world.deployment,
+            verifier,
+        }),
+    )
+    .unwrap();
+    assert!(report.is_intact(), "{:?}", report.findings);
+    assert_eq!(
+        (report.anchors_checked, report.anchored_records),
+        (1, 1),
+        "{report:?}"
+    );
+    std::fs::remove_dir_all(&f.world.dir).ok();
 }
