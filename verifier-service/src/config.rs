@@ -164,7 +164,9 @@ pub struct CacheConfig {
     pub did_ttl_secs: i64,
     /// Most DID documents kept.
     pub did_capacity: usize,
-    /// Default status freshness: how long a synced status list is reused, in seconds.
+    /// Default status freshness: how long a synced status list is reused, in
+    /// seconds (0: synced again in every new second). While the chain is
+    /// down, an older list is never used: "could not check".
     pub status_max_age_secs: i64,
 }
 

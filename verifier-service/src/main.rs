@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use stele_verifier::apikey::ApiKey;
 use stele_verifier::config::{Config, ENV_CONFIG, Overrides};
 
 /// The verifier service: counter flow, VC-API, DID resolution, status lists.
@@ -36,11 +37,27 @@ struct Args {
     /// This verifier's identifier (the audience prefix of presentations).
     #[arg(long)]
     verifier_id: Option<String>,
+    /// Print a new API key and the SHA-256 line for the configuration, then exit.
+    #[arg(long, value_name = "counter|issuer")]
+    generate_api_key: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(kind) = &args.generate_api_key {
+        let key = match kind.as_str() {
+            "counter" => ApiKey::generate_counter(&mut rand_core::OsRng),
+            "issuer" => ApiKey::generate_issuer(&mut rand_core::OsRng),
+            _ => {
+                eprintln!("stele-verifier: --generate-api-key takes counter or issuer");
+                return ExitCode::from(64);
+            }
+        };
+        println!("{}", key.expose_secret());
+        println!("api_key_sha256 = \"{}\"", key.sha256_hex());
+        return ExitCode::SUCCESS;
+    }
     let mut config = match &args.config {
         Some(path) => match Config::load(path) {
             Ok(c) => c,

@@ -5,7 +5,7 @@
 //! reopened log must hold a record of every verification answered 200,
 //! with an intact chain of hashes. With SIGTERM instead, the service stops
 //! gracefully: exit status 0, and exactly the answered verifications are
-//! recorded.
+//! recorded. (The binary's `--generate-api-key` is checked here too.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -196,4 +196,21 @@ impl JsonBody for reqwest::blocking::Response {
     fn json_body(self) -> serde_json::Value {
         serde_json::from_slice(&self.bytes().unwrap()).unwrap()
     }
+}
+
+#[test]
+fn generate_api_key_prints_the_key_and_its_hash() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stele-verifier"))
+        .args(["--generate-api-key", "counter"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let key = lines.next().unwrap();
+    assert!(key.starts_with("stele_c_"));
+    assert_eq!(
+        lines.next().unwrap(),
+        format!("api_key_sha256 = \"{}\"", hash_hex(key))
+    );
 }
