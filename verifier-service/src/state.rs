@@ -447,6 +447,18 @@ impl AppState {
         challenge
     }
 
+    /// Issues a challenge for the counter named `counter_id` (in-process
+    /// callers such as `stele demo`; HTTP clients use `POST /v1/challenges`).
+    pub fn challenge_for(&self, counter_id: &str) -> Option<Challenge> {
+        let counter = self
+            .0
+            .counters
+            .values()
+            .find(|c| c.id == counter_id)?
+            .clone();
+        Some(self.issue_challenge(&counter))
+    }
+
     /// A challenge this service issued and that has not expired.
     pub fn open_challenge(&self, nonce: &str) -> Option<OpenChallenge> {
         let now = self.now();

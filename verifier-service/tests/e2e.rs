@@ -122,6 +122,13 @@ fn first_start_without_configuration() {
     let base = format!("http://{}", running.addr());
     let (s, c) = post(&http, &format!("{base}/v1/challenges"), &key, &json!({}));
     assert_eq!(s, 201, "{c}");
+    let inproc = running.state().challenge_for("counter-1").unwrap();
+    assert_eq!(inproc.verifier, "stele-verifier/counter-1");
+    assert!(running.state().challenge_for("nope").is_none());
+    assert_eq!(
+        running.page_url_with_key().unwrap(),
+        format!("http://{}/#key={key}", running.addr())
+    );
     let ready = http.get(format!("{base}/readyz")).send().unwrap();
     assert_eq!(ready.status().as_u16(), 200);
     service.shutdown().unwrap();
