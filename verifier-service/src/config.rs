@@ -100,6 +100,9 @@ pub struct Config {
     pub trusted_issuers: Vec<TrustedIssuerConfig>,
     /// An issuer, for `POST /credentials/issue` and `GET /status/...` (agency deployments).
     pub issuer: Option<IssuerConfig>,
+    /// Fetching from third parties (did:web documents, status lists over
+    /// HTTPS; ADR 0032). Without this section the service fetches nothing.
+    pub fetch: Option<FetchConfig>,
 }
 
 impl Default for Config {
@@ -120,6 +123,7 @@ impl Default for Config {
             counters: Vec::new(),
             trusted_issuers: Vec::new(),
             issuer: None,
+            fetch: None,
         }
     }
 }
@@ -176,6 +180,38 @@ impl Default for CacheConfig {
             did_ttl_secs: 300,
             did_capacity: 10_000,
             status_max_age_secs: 300,
+        }
+    }
+}
+
+/// The guarded fetch layer (PRODUCT.md §6 "No surprise network access").
+/// With this section did:web issuers are resolved and status lists that are
+/// not on the chain are fetched over HTTPS, from the listed hosts only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchConfig {
+    /// Host names (exact, lowercase) that may be fetched from; empty = none.
+    pub allowed_hosts: Vec<String>,
+    /// Allow private, loopback, link-local and other non-public addresses
+    /// (closed networks and tests only).
+    pub allow_private: bool,
+    /// Time limit of one fetch, redirects and body included, in milliseconds.
+    pub timeout_ms: u64,
+    /// Size cap of one fetched document, in bytes.
+    pub max_bytes: usize,
+    /// A PEM (or DER) file of root certificates to trust instead of the
+    /// system's (a private PKI); default: the system's.
+    pub roots_file: Option<PathBuf>,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            allowed_hosts: Vec::new(),
+            allow_private: false,
+            timeout_ms: 5_000,
+            max_bytes: 1024 * 1024,
+            roots_file: None,
         }
     }
 }
@@ -459,6 +495,21 @@ impl Config {
                 ));
             }
         }
+        if let Some(f) = &self.fetch {
+            for h in &f.allowed_hosts {
+                if stele_registry::fetch::parse_host(h).is_err() || h.to_ascii_lowercase() != *h {
+                    return bad(format!(
+                        "fetch.allowed_hosts: {h:?} is not a lowercase host name or IP address"
+                    ));
+                }
+            }
+            if f.timeout_ms == 0 || f.timeout_ms > 60_000 {
+                return bad("fetch.timeout_ms must be 1-60000".into());
+            }
+            if f.max_bytes < 1024 || f.max_bytes > 64 * 1024 * 1024 {
+                return bad("fetch.max_bytes must be 1024-67108864".into());
+            }
+        }
         if let Some(i) = &self.issuer {
             if i.agency_file.is_some() == i.key_file.is_some() {
                 return bad("issuer: give exactly one of agency_file and key_file".into());
@@ -617,6 +668,28 @@ types = ["NationalIdCredential"]
         );
     }
 
+    /// No `[fetch]` section: nothing is fetched; a section is checked.
+    #[test]
+    fn fetch_section() {
+        assert!(Config::from_toml("").unwrap().fetch.is_none());
+        let f = Config::from_toml("[fetch]\nallowed_hosts = [\"issuer.example\"]")
+            .unwrap()
+            .fetch
+            .unwrap();
+        assert_eq!(f.allowed_hosts, ["issuer.example"]);
+        assert!(!f.allow_private);
+        for bad in [
+            "[fetch]\nallowed_hosts = [\"Issuer.example\"]",
+            "[fetch]\nallowed_hosts = [\"user@issuer.example\"]",
+            "[fetch]\nallowed_hosts = [\"*.example\"]",
+            "[fetch]\ntimeout_ms = 0",
+            "[fetch]\nmax_bytes = 10",
+            "[fetch]\nallow_redirects = true",
+        ] {
+            assert!(Config::from_toml(bad).is_err(), "{bad}");
+        }
+    }
+
     /// Every key of the schema parses, and a file with every key of the
     /// schema parses: the schema and the structs name the same things.
     #[test]
@@ -673,6 +746,12 @@ status_max_age_secs = 1
 [[trusted_issuers]]
 did = "did:key:z"
 types = ["T"]
+[fetch]
+allowed_hosts = ["issuer.example"]
+allow_private = false
+timeout_ms = 1000
+max_bytes = 65536
+roots_file = "roots.pem"
 "#
         );
         Config::from_toml(&every).unwrap();

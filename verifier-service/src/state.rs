@@ -1,5 +1,7 @@
 //! The service's shared state, built from the configuration: the chain and
 //! its readers (did:ethr with a bounded cache, accreditation, status lists),
+//! did:web and status lists over HTTPS through the guarded fetcher when the
+//! configuration has a `[fetch]` section,
 //! the counters with their policies and verifiers, open challenges, the
 //! audit log, metrics and rate limits.
 
@@ -16,17 +18,21 @@ use stele_core::qr::Challenge;
 use stele_core::time::{Clock, SystemClock, Timestamp};
 use stele_core::verify::{
     AnyOf, CheckName, HolderBinding, MemoryNonceStore, Outcome, Policy, Reason, ReasonCode,
-    TrustList, TrustSource, Verdict, Verifier, VerifyError, VerifyOptions,
+    StatusChecker, TrustList, TrustSource, Verdict, Verifier, VerifyError, VerifyOptions,
 };
 use stele_registry::did_ethr::EthrDidResolver;
 use stele_registry::embedded::{EmbeddedChain, EmbeddedConfig};
+use stele_registry::fetch::{Fetch, FetchError, FetchPolicy, Fetched, GuardedFetcher};
 use stele_registry::status::ChainStatus;
 use stele_registry::trust::ChainTrust;
-use stele_registry::{Account, Chain, Deployment, HttpTransport, RpcChain, TransportError};
+use stele_registry::{
+    Account, Chain, Deployment, FallbackStatus, HttpStatus, HttpTransport, RpcChain,
+    TransportError, WebResolver,
+};
 
 use crate::apikey::{ApiKey, bearer, hash_hex};
 use crate::audit::{self, Anchoring, AuditLog, Entry};
-use crate::config::{ChainSetting, Config, CounterConfig, PolicyConfig};
+use crate::config::{ChainSetting, Config, CounterConfig, FetchConfig, PolicyConfig};
 use crate::metrics::{CacheSnapshot, Metrics};
 use crate::problem::Problem;
 use crate::ratelimit::RateLimiter;
@@ -190,8 +196,16 @@ impl AppState {
             deployment.chain_id,
             &[],
         );
+        let fetch = config.fetch.as_ref().map(fetcher_of).transpose()?;
+        let mut methods = MethodResolver::default().with("ethr", ethr);
+        if let (Some(fetch), Some(f)) = (&fetch, &config.fetch) {
+            methods = methods.with(
+                "web",
+                WebResolver::new(fetch.clone()).with_max_document_bytes(f.max_bytes),
+            );
+        }
         let resolver = Arc::new(CachingResolver::new(
-            MethodResolver::default().with("ethr", ethr),
+            methods,
             clock.clone(),
             config.cache.did_ttl_secs,
             config.cache.did_capacity,
@@ -211,7 +225,7 @@ impl AppState {
         let nonces = Arc::new(MemoryNonceStore::new());
 
         let (counter_configs, generated) = counters(&config)?;
-        let mut statuses: HashMap<i64, Arc<ChainStatus>> = HashMap::new();
+        let mut statuses: HashMap<i64, Arc<dyn StatusChecker>> = HashMap::new();
         let mut make_counter = |c: &CounterConfig| -> Arc<Counter> {
             let max_age = c
                 .policy
@@ -220,11 +234,23 @@ impl AppState {
             let status = statuses
                 .entry(max_age)
                 .or_insert_with(|| {
-                    Arc::new(ChainStatus::new(
+                    let on_chain: Arc<dyn StatusChecker> = Arc::new(ChainStatus::new(
                         chain.clone(),
                         deployment.status_lists,
                         max_age,
-                    ))
+                    ));
+                    match &fetch {
+                        // The chain first; lists it does not carry over HTTPS.
+                        Some(fetch) => Arc::new(FallbackStatus::new(
+                            on_chain,
+                            Arc::new(HttpStatus::new(
+                                fetch.clone(),
+                                resolver.clone() as Arc<dyn DidResolver>,
+                                max_age,
+                            )),
+                        )),
+                        None => on_chain,
+                    }
                 })
                 .clone();
             let base = || {
@@ -774,6 +800,51 @@ fn read_deployment(path: &Path) -> Result<Deployment, StartError> {
         ))
     })?;
     serde_json::from_str(&text).map_err(|e| StartError::Io(format!("{}: {e}", path.display())))
+}
+
+/// The guarded fetcher of a `[fetch]` section.
+fn fetcher_of(f: &FetchConfig) -> Result<Arc<dyn Fetch>, StartError> {
+    let timeout = Duration::from_millis(f.timeout_ms);
+    let policy = FetchPolicy {
+        allowed_hosts: f.allowed_hosts.clone(),
+        allow_private: f.allow_private,
+        timeout,
+        connect_timeout: timeout.min(stele_registry::fetch::DEFAULT_CONNECT_TIMEOUT),
+        max_bytes: f.max_bytes,
+        ..FetchPolicy::default()
+    };
+    let fetcher = match &f.roots_file {
+        None => GuardedFetcher::new(policy),
+        Some(p) => {
+            let roots = std::fs::read(p)
+                .map_err(|e| StartError::Io(format!("fetch.roots_file {}: {e}", p.display())))?;
+            GuardedFetcher::with_roots(policy, &[roots])
+        }
+    }
+    .map_err(|e| StartError::Io(format!("fetch: {e}")))?;
+    Ok(Arc::new(FetchOffRuntime(Some(fetcher))))
+}
+
+/// The guarded fetcher, dropped off the async runtime like [`DropOffRuntime`].
+struct FetchOffRuntime(Option<GuardedFetcher>);
+
+impl Fetch for FetchOffRuntime {
+    fn get(&self, url: &str, accept: &[&str]) -> Result<Fetched, FetchError> {
+        match &self.0 {
+            Some(f) => f.get(url, accept),
+            None => Err(FetchError::Unavailable("fetcher closed".into())),
+        }
+    }
+}
+
+impl Drop for FetchOffRuntime {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            let _ = std::thread::Builder::new()
+                .name("stele-fetch-drop".into())
+                .spawn(move || drop(f));
+        }
+    }
 }
 
 /// reqwest's blocking client owns a runtime that must not be dropped inside

@@ -48,16 +48,21 @@ impl GuardedFetcher {
         Self::build(policy, None)
     }
 
-    /// A fetcher trusting only these root certificates (DER): a private PKI,
-    /// or a test's self-signed server.
-    pub fn with_roots(policy: FetchPolicy, roots_der: &[Vec<u8>]) -> Result<Self, FetchError> {
-        let mut certs = Vec::with_capacity(roots_der.len());
-        for der in roots_der {
-            certs.push(
-                reqwest::Certificate::from_der(der).map_err(|e| {
-                    FetchError::Unavailable(format!("unusable root certificate: {e}"))
-                })?,
-            );
+    /// A fetcher trusting only these root certificates, each DER or a PEM
+    /// bundle: a private PKI, or a test's own CA.
+    pub fn with_roots(policy: FetchPolicy, roots: &[Vec<u8>]) -> Result<Self, FetchError> {
+        let unusable =
+            |e: reqwest::Error| FetchError::Unavailable(format!("unusable root certificate: {e}"));
+        let mut certs = Vec::with_capacity(roots.len());
+        for root in roots {
+            if root.starts_with(b"-----BEGIN") {
+                certs.extend(reqwest::Certificate::from_pem_bundle(root).map_err(unusable)?);
+            } else {
+                certs.push(reqwest::Certificate::from_der(root).map_err(unusable)?);
+            }
+        }
+        if certs.is_empty() {
+            return Err(FetchError::Unavailable("no root certificate given".into()));
         }
         Self::build(policy, Some(certs))
     }
