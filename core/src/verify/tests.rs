@@ -687,3 +687,200 @@ fn scanned_qr_payloads_verify_like_the_text() {
         &[ReasonCode::Malformed],
     );
 }
+
+// ---- Data Integrity eddsa-jcs-2022 ------------------------------------------
+
+fn di_document(text: &str) -> Map<String, Value> {
+    crate::json::parse_object(text.as_bytes(), JsonLimits::DEFAULT).expect("json")
+}
+
+#[test]
+fn data_integrity_jcs_credentials() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = verifier();
+    let credential = w.issue(CredentialFormat::DataIntegrityJcs);
+    let verdict = check(&v, &credential, &opts, &[]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaJcs2022));
+    assert_eq!(verdict.issuer.as_deref(), Some(w.issuer_did.as_str()));
+    assert_eq!(verdict.claims["family_name"], "Haddad");
+    assert_eq!(verdict.claims["id"], w.holder_did.as_str());
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::NotChecked);
+    assert_eq!(verdict.to_json()["format"], "di-eddsa-jcs-2022");
+    // The schema step runs on the credential's subject, as for VC-JOSE.
+    let schema = Policy {
+        accepted_types: vec!["ResidencePermitCredential".into()],
+        required_claims: vec!["given_name".into()],
+        require_schema: true,
+    };
+    check(
+        &v,
+        &credential,
+        &VerifyOptions {
+            policy: &schema,
+            ..opts
+        },
+        &[],
+    );
+
+    let doc = di_document(&credential);
+    let run = |d: &Map<String, Value>, expected: &[ReasonCode]| {
+        check(&v, &Value::Object(d.clone()).to_string(), &opts, expected)
+    };
+    // Tampered claim, validity, or proof options: forged.
+    for path in [
+        &["credentialSubject", "given_name"][..],
+        &["validUntil"],
+        &["proof", "created"],
+    ] {
+        let mut d = doc.clone();
+        let mut target = &mut d[path[0]];
+        for p in &path[1..] {
+            target = &mut target[*p];
+        }
+        *target = json!("2026-09-22T00:00:00Z");
+        run(&d, &[ReasonCode::BadSignature]);
+    }
+    // Validity and trust run after the proof, as for the other formats.
+    check(
+        &v,
+        &credential,
+        &VerifyOptions::new(Timestamp::from_unix(UNTIL + 3600), &trust),
+        &[ReasonCode::Expired],
+    );
+    let nobody = TrustList::empty();
+    check(
+        &v,
+        &credential,
+        &VerifyOptions::new(Timestamp::from_unix(NOW), &nobody),
+        &[ReasonCode::UntrustedIssuer],
+    );
+    // A proof created after `now` (beyond the skew) is refused.
+    check(
+        &v,
+        &credential,
+        &VerifyOptions::new(Timestamp::from_unix(ISSUED - 3600), &trust),
+        &[ReasonCode::ProofError],
+    );
+    // Holder binding required: this format has none.
+    check(
+        &v,
+        &credential,
+        &bound(&trust, "counter-1", "n-1"),
+        &[ReasonCode::HolderBinding],
+    );
+    // A proof with another purpose.
+    let mut d = doc.clone();
+    d["proof"]["proofPurpose"] = json!("authentication");
+    run(&d, &[ReasonCode::ProofError]);
+    // A proof by someone else's key, for an issuer that did not sign.
+    let other = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let mut d = doc.clone();
+    d.remove("proof");
+    let options = crate::di::ProofOptions::assertion(
+        crate::did::key::did_key_method_id(&did_key_from_public(&other.public_key())),
+        Timestamp::from_unix(ISSUED),
+    );
+    crate::di::proof::add_proof(&mut d, &options, &other).expect("proof");
+    run(&d, &[ReasonCode::InvalidKey]);
+    // … unless the issuer's own proof is there too: a proof set, all verified.
+    let mut set = doc.clone();
+    crate::di::proof::add_proof(&mut set, &options, &other).expect("proof");
+    assert_eq!(set["proof"].as_array().map(Vec::len), Some(2));
+    run(&set, &[]);
+    let mut broken = set.clone();
+    broken["proof"][1]["created"] = json!("2026-09-20T00:00:00Z");
+    run(&broken, &[ReasonCode::BadSignature]);
+    // The verification method must be the did:key's own.
+    let mut d = doc.clone();
+    d["proof"]["verificationMethod"] = json!(format!("{}#other", w.issuer_did));
+    run(&d, &[ReasonCode::DidInvalid]);
+}
+
+#[test]
+fn data_integrity_parse_step_refusals() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = verifier();
+    let doc = di_document(&w.issue(CredentialFormat::DataIntegrityJcs));
+    let run = |d: Value, expected: &[ReasonCode]| {
+        let verdict = check(&v, &d.to_string(), &opts, expected);
+        assert_eq!(verdict.checks[0].name, CheckName::Parse);
+        assert_eq!(verdict.checks[0].outcome, Outcome::Failed);
+        assert_eq!(verdict.format, None);
+    };
+    // Contexts: remote or inline, anywhere, before anything else is looked at
+    // (even a document without a proof).
+    let mut d = doc.clone();
+    d["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://evil.example/v1"
+    ]);
+    run(Value::Object(d), &[ReasonCode::ContextNotAllowed]);
+    let mut d = doc.clone();
+    d["credentialSubject"]["@context"] = json!({"given_name": "https://evil.example/name"});
+    d.remove("proof");
+    run(Value::Object(d), &[ReasonCode::ContextNotAllowed]);
+    // No proof, another cryptosuite, a malformed proof, too many proofs.
+    let mut d = doc.clone();
+    d.remove("proof");
+    run(Value::Object(d), &[ReasonCode::Malformed]);
+    let mut d = doc.clone();
+    d["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+    run(Value::Object(d), &[ReasonCode::UnsupportedAlgorithm]);
+    let mut d = doc.clone();
+    d["proof"]["proofValue"] = json!("not multibase");
+    run(Value::Object(d), &[ReasonCode::ProofError]);
+    let mut d = doc.clone();
+    d["proof"] = Value::Array(vec![doc["proof"].clone(); 9]);
+    run(Value::Object(d), &[ReasonCode::ResourceLimit]);
+    // JSON that the strict parser refuses.
+    let text = Value::Object(doc.clone()).to_string();
+    let dup = text.replacen("{", r#"{"issuer":"did:key:x","#, 1);
+    let verdict = check(&v, &dup, &opts, &[ReasonCode::Malformed]);
+    assert_eq!(verdict.format, None);
+    check(&v, "{", &opts, &[ReasonCode::Malformed]);
+    check(&v, &"[".repeat(100), &opts, &[ReasonCode::Malformed]);
+    check(
+        &v,
+        &format!("{}{}", "{\"a\":".repeat(40), "1"),
+        &opts,
+        &[ReasonCode::ResourceLimit],
+    );
+}
+
+/// A did:example issuer whose document lists an assertion key and an
+/// authentication key: DI proofs resolve through the same `DidResolver`.
+#[test]
+fn data_integrity_through_a_resolver() {
+    let key = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let (did, doc) = example_issuer(&key);
+    let issue_with = |kid: &str| {
+        Issuer::new(&key, did.clone(), kid.to_owned())
+            .issue(
+                &permit_request(CredentialFormat::DataIntegrityJcs),
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue")
+    };
+    let trust = TrustList::empty().with(did.as_str(), None);
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = Verifier::new(Arc::new(Example(doc)));
+    check(&v, &issue_with("#key-1"), &opts, &[]);
+    check(&v, &issue_with("did:example:immigration#key-1"), &opts, &[]);
+    // An authentication key must not make assertion proofs.
+    check(
+        &v,
+        &issue_with("did:example:immigration#auth"),
+        &opts,
+        &[ReasonCode::DidInvalid],
+    );
+    let down = Verifier::new(Arc::new(Down));
+    assert!(matches!(
+        down.verify(&issue_with("#key-1"), &opts),
+        Err(VerifyError::Resolution(_))
+    ));
+}
