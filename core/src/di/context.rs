@@ -89,6 +89,53 @@ mod tests {
         v.as_object().cloned().unwrap()
     }
 
+    /// Every claim name in the two credential schemas (at any depth,
+    /// `$defs` included) is a term of Stele's context, as are the type names.
+    /// (That no term is dropped by JSON-LD expansion needs a JSON-LD
+    /// processor; it comes with eddsa-rdfc-2022.)
+    #[test]
+    fn stele_context_defines_every_claim() {
+        fn claim_names(schema: &Value, out: &mut Vec<String>) {
+            match schema {
+                Value::Object(o) => {
+                    if let Some(Value::Object(props)) = o.get("properties") {
+                        out.extend(props.keys().cloned());
+                    }
+                    o.values().for_each(|v| claim_names(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| claim_names(v, out)),
+                _ => {}
+            }
+        }
+        let context: Value = serde_json::from_str(STELE_V1_CONTEXT_DOCUMENT).unwrap();
+        let terms = context["@context"].as_object().unwrap();
+        assert_eq!(terms["@protected"], json!(true));
+        for (name, schema) in [
+            (
+                "NationalIdCredential",
+                include_str!("../../../schemas/NationalIdCredential.schema.json"),
+            ),
+            (
+                "ResidencePermitCredential",
+                include_str!("../../../schemas/ResidencePermitCredential.schema.json"),
+            ),
+        ] {
+            assert!(terms.contains_key(name), "type {name}");
+            let mut names = Vec::new();
+            claim_names(&serde_json::from_str(schema).unwrap(), &mut names);
+            assert!(names.len() > 10, "{name}: {names:?}");
+            for claim in names.iter().filter(|n| *n != "id") {
+                let term = terms
+                    .get(claim)
+                    .unwrap_or_else(|| panic!("{name}: claim {claim} has no term"));
+                let iri = term["@id"].as_str().unwrap();
+                assert_eq!(iri, format!("stele:{claim}"), "{claim}");
+            }
+        }
+        // `id` and `type` stay the VC context's (protected) keywords.
+        assert!(!terms.contains_key("id") && !terms.contains_key("type"));
+    }
+
     #[test]
     fn bundled_contexts_pass() {
         let doc = obj(json!({

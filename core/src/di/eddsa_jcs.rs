@@ -128,7 +128,7 @@ pub fn verify_proof(
     if !matches!(key, PublicKey::Ed25519(_)) {
         return Err(DiError::KeyType);
     }
-    let config = proof.config();
+    let config = proof.members();
     // Step 4: a proof with its own @context must have been made for a
     // document whose @context starts with it; the document is then hashed
     // with the proof's @context.

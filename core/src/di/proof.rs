@@ -17,10 +17,16 @@ use crate::time::Timestamp;
 /// Most proofs Stele reads on one document.
 pub const MAX_PROOFS: usize = 8;
 
+/// Longest `proofValue` Stele decodes, in characters: base58 decoding costs
+/// the square of the length, so a hostile megabyte must not reach it. (An
+/// Ed25519 signature is 89 characters.)
+pub const MAX_PROOF_VALUE_CHARS: usize = 4096;
+
 /// One Data Integrity proof, as it appeared in a document.
 ///
-/// The typed fields are views of `config`; the members are hashed exactly as
-/// received (unknown members included), never re-serialised from the fields.
+/// The typed fields are views of the proof object; its members are hashed
+/// exactly as received (unknown members included), never re-serialised from
+/// the fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataIntegrityProof {
     /// The proof's `id`, if any (proof chains refer to it).
@@ -43,11 +49,9 @@ pub struct DataIntegrityProof {
     pub previous_proof: Vec<String>,
     /// The decoded `proofValue`.
     proof_value: Vec<u8>,
-    /// Every member but `proofValue`: the proof options that were signed.
-    config: Map<String, Value>,
     /// The proof object as received, `proofValue` included (a later proof in
     /// a chain signs over it).
-    raw: Value,
+    members: Map<String, Value>,
 }
 
 impl DataIntegrityProof {
@@ -56,9 +60,10 @@ impl DataIntegrityProof {
     /// `proofValue`, dates that are not XML Schema `dateTime`s, and
     /// `proofValue`s that are not multibase base58btc.
     pub fn from_value(raw: Value) -> Result<Self, DiError> {
-        let Value::Object(object) = &raw else {
+        let Value::Object(members) = raw else {
             return Err(DiError::MalformedProof("a proof must be an object".into()));
         };
+        let object = &members;
         let text = |name: &'static str| -> Result<Option<String>, DiError> {
             match object.get(name) {
                 None => Ok(None),
@@ -99,6 +104,9 @@ impl DataIntegrityProof {
         }
         let cryptosuite = required("cryptosuite")?;
         let proof_value = required("proofValue")?;
+        if proof_value.len() > MAX_PROOF_VALUE_CHARS {
+            return Err(DiError::MalformedProof("proofValue is too long".into()));
+        }
         let proof_value = multibase_b58_decode(&proof_value)
             .map_err(|_| DiError::MalformedProof("proofValue is not multibase base58btc".into()))?;
         let proof = DataIntegrityProof {
@@ -112,29 +120,20 @@ impl DataIntegrityProof {
             previous_proof: strings("previousProof")?,
             cryptosuite,
             proof_value,
-            config: object
-                .iter()
-                .filter(|(k, _)| k.as_str() != "proofValue")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            raw: Value::Null,
+            members: Map::new(),
         };
-        Ok(DataIntegrityProof { raw, ..proof })
+        Ok(DataIntegrityProof { members, ..proof })
     }
 
-    /// The proof options that were signed: every member but `proofValue`.
-    pub fn config(&self) -> &Map<String, Value> {
-        &self.config
+    /// The proof object as received. Its members but `proofValue` are the
+    /// proof options that were signed.
+    pub fn members(&self) -> &Map<String, Value> {
+        &self.members
     }
 
     /// The decoded `proofValue` (for eddsa-jcs-2022, the 64-byte signature).
     pub fn proof_value(&self) -> &[u8] {
         &self.proof_value
-    }
-
-    /// The proof object exactly as received.
-    pub fn to_value(&self) -> &Value {
-        &self.raw
     }
 
     /// The verification relationship `proofPurpose` names, if it names one.
@@ -356,7 +355,7 @@ impl UnverifiedSecuredDocument {
                         .iter()
                         .find(|p| p.id.as_deref() == Some(id.as_str()))
                         .ok_or(DiError::PreviousProofMissing)?;
-                    matching.push(found.raw.clone());
+                    matching.push(Value::Object(found.members.clone()));
                 }
                 Some(Value::Array(matching))
             };
