@@ -142,14 +142,21 @@ fn write_members(
 
 /// Orders two strings by their UTF-16 code units (RFC 8785 §3.2.3).
 pub fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    // Byte order equals code point order; it differs from UTF-16 order only
-    // when a supplementary character (a surrogate pair, 0xD800..) meets a
-    // character in U+E000..U+FFFF. ASCII names, the usual case, take the
-    // fast path.
-    if a.is_ascii() && b.is_ascii() {
-        return a.as_bytes().cmp(b.as_bytes());
+    // UTF-8 byte order is code point order, which differs from UTF-16 order
+    // only when a supplementary character (a surrogate pair, 0xD800..) meets
+    // a character in U+E000..U+FFFF. So: skip the common prefix, then compare
+    // the UTF-16 encodings of the first two characters that differ (UTF-16
+    // is prefix-free, so they decide).
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let mut start = common;
+    while !a.is_char_boundary(start) {
+        start -= 1;
     }
-    a.encode_utf16().cmp(b.encode_utf16())
+    let (mut x, mut y) = ([0u16; 2], [0u16; 2]);
+    match (a[start..].chars().next(), b[start..].chars().next()) {
+        (Some(ca), Some(cb)) => (*ca.encode_utf16(&mut x)).cmp(&*cb.encode_utf16(&mut y)),
+        (ca, cb) => ca.is_some().cmp(&cb.is_some()),
+    }
 }
 
 fn write_string(out: &mut String, s: &str) {
@@ -455,6 +462,14 @@ mod tests {
             canon(text),
             r#"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
         );
+    }
+
+    proptest::proptest! {
+        /// The fast comparison equals comparing whole UTF-16 encodings.
+        #[test]
+        fn utf16_order_matches_the_definition(a in "[a\u{7f}-\u{81}\u{e000}\u{ffff}\u{10000}\u{1f600}]{0,6}", b in "[a\u{7f}-\u{81}\u{e000}\u{ffff}\u{10000}\u{1f600}]{0,6}") {
+            proptest::prop_assert_eq!(utf16_cmp(&a, &b), a.encode_utf16().cmp(b.encode_utf16()));
+        }
     }
 
     #[test]
