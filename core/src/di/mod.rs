@@ -9,6 +9,8 @@
 //!   proof chain, before any signature is checked).
 //! - [`eddsa_jcs`] — the cryptosuite: transformation, proof configuration,
 //!   hashing, Ed25519 signing and strict verification.
+//! - [`presentation`] — a holder's presentation of one such credential,
+//!   signed for `authentication` with the verifier's `challenge` and `domain`.
 //!
 //! No JSON-LD processing happens here: `eddsa-jcs-2022` signs the JSON
 //! itself. `eddsa-rdfc-2022` (RDF canonicalisation) is not implemented yet.
@@ -16,6 +18,7 @@
 pub mod context;
 pub mod eddsa_jcs;
 pub mod jcs;
+pub mod presentation;
 pub mod proof;
 
 pub use proof::{

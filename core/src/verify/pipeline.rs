@@ -10,7 +10,7 @@ use super::{NonceState, StatusError, StatusOutcome, Verifier, VerifyError, Verif
 use crate::credential::jwt::{ACCEPTED_TYP, credential_from_verified_payload};
 use crate::credential::model::Credential;
 use crate::credential::schema::{CredentialType, credential_type};
-use crate::di::{DiError, ProofCheck, UnverifiedSecuredDocument};
+use crate::di::{DiError, ProofCheck, UnverifiedSecuredDocument, presentation};
 use crate::did::key::public_key_from_did_key;
 use crate::did::{Did, DidError, DidUrl, Relationship, ResolutionOptions};
 use crate::jose::{HeaderPolicy, JoseError, UnverifiedJws, typ};
@@ -157,7 +157,10 @@ pub(super) fn run(
         None => rec.not_applicable(CheckName::Status),
         Some(r) => rec.outcome(CheckName::Status, r),
     }
-    let (binding, result) = check_holder_binding(v, proven.sd, o)?;
+    let (binding, result) = match proven.di_presentation {
+        Some(vp) => check_di_holder_binding(v, vp, view, o)?,
+        None => check_holder_binding(v, proven.sd, o)?,
+    };
     match result {
         None => rec.not_applicable(CheckName::HolderBinding),
         Some(r) => rec.outcome(CheckName::HolderBinding, r),
@@ -188,8 +191,16 @@ pub(super) fn run(
 enum Parsed<'a> {
     Jwt(UnverifiedJws<'a>),
     SdJwt(UnverifiedSdJwt<'a>),
-    /// A JSON credential with Data Integrity proofs.
-    Di(Box<UnverifiedSecuredDocument>),
+    /// A JSON credential with Data Integrity proofs, or a presentation of one.
+    Di(Box<DiInput>),
+}
+
+/// A Data Integrity credential, and the presentation it came in, if any.
+struct DiInput {
+    credential: UnverifiedSecuredDocument,
+    /// The holder's signed presentation (`None`: a bare credential, or an
+    /// unsigned presentation, which proves nothing about the holder).
+    presentation: Option<UnverifiedSecuredDocument>,
 }
 
 impl Parsed<'_> {
@@ -222,9 +233,7 @@ fn parse<'a>(input: &'a str, o: &VerifyOptions<'_>) -> Result<Parsed<'a>, Reason
         let document = json::parse_object(input.as_bytes(), limits).map_err(json_reason)?;
         // The context allow-list comes before anything else reads the document.
         crate::di::context::check_contexts(&document).map_err(di_reason)?;
-        UnverifiedSecuredDocument::from_document(document)
-            .map(|d| Parsed::Di(Box::new(d)))
-            .map_err(di_reason)
+        parse_di(document).map(|d| Parsed::Di(Box::new(d)))
     } else if input.contains('~') {
         let policy = HeaderPolicy {
             algorithms: o.algorithms,
@@ -251,6 +260,33 @@ fn parse<'a>(input: &'a str, o: &VerifyOptions<'_>) -> Result<Parsed<'a>, Reason
             "neither a JWT nor an SD-JWT",
         ))
     }
+}
+
+fn parse_di(document: Map<String, Value>) -> Result<DiInput, Reason> {
+    if !presentation::is_presentation(&document) {
+        return Ok(DiInput {
+            credential: UnverifiedSecuredDocument::from_document(document).map_err(di_reason)?,
+            presentation: None,
+        });
+    }
+    let credential = presentation::single_credential(&document).map_err(di_reason)?;
+    let credential = UnverifiedSecuredDocument::from_document(credential).map_err(di_reason)?;
+    let presentation = if document.contains_key("proof") {
+        let p = UnverifiedSecuredDocument::from_document(document).map_err(di_reason)?;
+        if p.proofs().len() != 1 {
+            return Err(Reason::new(
+                ReasonCode::ProofError,
+                "a presentation carries one proof, the holder's",
+            ));
+        }
+        Some(p)
+    } else {
+        None
+    };
+    Ok(DiInput {
+        credential,
+        presentation,
+    })
 }
 
 fn json_reason(e: JsonError) -> Reason {
@@ -327,7 +363,9 @@ fn resolve_issuer(
     parsed: &Parsed<'_>,
 ) -> Result<Result<IssuerKey, Reason>, VerifyError> {
     let jws = match parsed {
-        Parsed::Di(doc) => return resolve_di_issuer(v, doc, Relationship::AssertionMethod),
+        Parsed::Di(di) => {
+            return resolve_di_issuer(v, &di.credential, Relationship::AssertionMethod);
+        }
         Parsed::Jwt(j) => j,
         Parsed::SdJwt(s) => s.issuer_jws(),
     };
@@ -627,6 +665,8 @@ struct CredentialView {
 struct Proven<'a> {
     view: CredentialView,
     sd: Option<IssuerVerifiedSdJwt<'a>>,
+    /// A Data Integrity presentation whose holder proof is still to be checked.
+    di_presentation: Option<UnverifiedSecuredDocument>,
 }
 
 fn check_proof<'a>(
@@ -635,7 +675,11 @@ fn check_proof<'a>(
     o: &VerifyOptions<'_>,
 ) -> Result<Proven<'a>, Reason> {
     match parsed {
-        Parsed::Di(doc) => {
+        Parsed::Di(di) => {
+            let DiInput {
+                credential: doc,
+                presentation,
+            } = *di;
             let check = ProofCheck {
                 now: o.now,
                 clock_skew_secs: o.clock_skew_secs,
@@ -669,6 +713,7 @@ fn check_proof<'a>(
                     sd_jwt: false,
                 },
                 sd: None,
+                di_presentation: presentation,
             })
         }
         Parsed::Jwt(jws) => {
@@ -706,6 +751,7 @@ fn check_proof<'a>(
                     sd_jwt: false,
                 },
                 sd: None,
+                di_presentation: None,
             })
         }
         Parsed::SdJwt(sd) => {
@@ -766,6 +812,7 @@ fn check_proof<'a>(
                     sd_jwt: true,
                 },
                 sd: Some(verified),
+                di_presentation: None,
             })
         }
     }
@@ -953,24 +1000,112 @@ fn check_holder_binding(
     let Some(kb) = bound.key_binding else {
         return Ok((HolderBindingStatus::NotChecked, None));
     };
-    if let (Some(nonce), Some(store)) = (hb.nonce, &v.nonces) {
-        let state = store.consume(nonce, o.now).map_err(VerifyError::Nonce)?;
-        let failure = match state {
+    if let Some(r) = consume_nonce(v, o)? {
+        return Ok((HolderBindingStatus::Failed, Some(Err(r))));
+    }
+    let status = if hb.audience.is_some()
+        && hb.nonce.is_some()
+        && kb.nonce.as_str() == hb.nonce.unwrap_or_default()
+    {
+        HolderBindingStatus::Verified
+    } else {
+        HolderBindingStatus::KeyBindingOnly
+    };
+    Ok((status, Some(Ok(()))))
+}
+
+/// Single use: the verifier's nonce is consumed in its store, if it has one.
+fn consume_nonce(v: &Verifier, o: &VerifyOptions<'_>) -> Result<Option<Reason>, VerifyError> {
+    let (Some(nonce), Some(store)) = (o.holder_binding.nonce, &v.nonces) else {
+        return Ok(None);
+    };
+    Ok(
+        match store.consume(nonce, o.now).map_err(VerifyError::Nonce)? {
             NonceState::Fresh => None,
             NonceState::AlreadyUsed => Some(Reason::new(ReasonCode::Replay, "nonce already used")),
             NonceState::Unknown => Some(Reason::new(
                 ReasonCode::WrongNonce,
                 "nonce unknown or expired",
             )),
-        };
-        if let Some(r) = failure {
-            return Ok((HolderBindingStatus::Failed, Some(Err(r))));
-        }
+        },
+    )
+}
+
+/// Data Integrity presentations: the holder's `authentication` proof, by the
+/// credential's subject, fresh, with the verifier's nonce as `challenge` and
+/// its identifier in `domain`.
+fn check_di_holder_binding(
+    v: &Verifier,
+    vp: UnverifiedSecuredDocument,
+    view: &CredentialView,
+    o: &VerifyOptions<'_>,
+) -> Result<(HolderBindingStatus, Option<Result<(), Reason>>), VerifyError> {
+    let hb = &o.holder_binding;
+    let failed = |r: Reason| Ok((HolderBindingStatus::Failed, Some(Err(r))));
+    let Some(proof) = vp.proofs().first() else {
+        return failed(Reason::new(ReasonCode::HolderBinding, "no holder proof"));
+    };
+    let (signer, key) = match resolve_method(
+        v,
+        &proof.verification_method,
+        Relationship::Authentication,
+        proof.created,
+    )? {
+        Ok(k) => k,
+        Err(r) => return failed(r),
+    };
+    let holder = match vp.unverified_document().get("holder") {
+        Some(Value::Object(h)) => h.get("id").and_then(Value::as_str),
+        other => other.and_then(Value::as_str),
+    };
+    if holder.is_some_and(|h| h != signer.as_str()) {
+        return failed(Reason::new(
+            ReasonCode::HolderBinding,
+            "the presentation is signed by someone other than its holder",
+        ));
     }
-    let status = if hb.audience.is_some()
-        && hb.nonce.is_some()
-        && kb.nonce.as_str() == hb.nonce.unwrap_or_default()
-    {
+    if view.claims.get("id").and_then(Value::as_str) != Some(signer.as_str()) {
+        return failed(Reason::new(
+            ReasonCode::HolderBinding,
+            "the credential was not issued to the presenter",
+        ));
+    }
+    match proof.created {
+        Some(c) if o.now.unix().saturating_sub(c.unix()) > hb.max_age_secs => {
+            return failed(Reason::new(
+                ReasonCode::KeyBindingError,
+                "the presentation is too old",
+            ));
+        }
+        None => {
+            return failed(Reason::new(
+                ReasonCode::KeyBindingError,
+                "the presentation proof has no created time",
+            ));
+        }
+        Some(_) => {}
+    }
+    let check = ProofCheck {
+        now: o.now,
+        clock_skew_secs: o.clock_skew_secs,
+        purpose: Relationship::Authentication,
+        challenge: hb.nonce,
+        domain: hb.audience,
+    };
+    if let Err(e) = vp.verify(&[key], &check) {
+        let mut reason = di_reason(e);
+        if reason.code == ReasonCode::BadSignature {
+            reason = Reason::new(
+                ReasonCode::KeyBindingError,
+                "the holder's signature does not verify",
+            );
+        }
+        return failed(reason);
+    }
+    if let Some(r) = consume_nonce(v, o)? {
+        return failed(r);
+    }
+    let status = if hb.audience.is_some() && hb.nonce.is_some() {
         HolderBindingStatus::Verified
     } else {
         HolderBindingStatus::KeyBindingOnly

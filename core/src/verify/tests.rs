@@ -884,3 +884,123 @@ fn data_integrity_through_a_resolver() {
         Err(VerifyError::Resolution(_))
     ));
 }
+
+/// A Data Integrity presentation: the credential of an Ed25519 did:key
+/// holder, presented with an authentication proof for a counter's challenge.
+#[test]
+fn data_integrity_presentations() {
+    use crate::di::presentation::{PresentationInput, present};
+    let w = World::new();
+    let holder = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let holder_did = did_key_from_public(&holder.public_key());
+    let holder_vm = crate::did::key::did_key_method_id(&holder_did);
+    let credential = Issuer::with_did_key(&w.issuer)
+        .issue(
+            &IssueRequest {
+                holder: Some(holder_did.clone()),
+                valid_until: Some(Timestamp::from_unix(UNTIL)),
+                ..permit_request(CredentialFormat::DataIntegrityJcs)
+            },
+            Timestamp::from_unix(ISSUED),
+            &mut rand_core::OsRng,
+        )
+        .expect("issue");
+    let credential = di_document(&credential);
+    let make = |signer: &SecretKey, nonce: &str, aud: &str, created: i64| {
+        let vp = present(
+            credential.clone(),
+            &PresentationInput {
+                holder: holder_did.as_str(),
+                verification_method: &holder_vm,
+                challenge: nonce,
+                domain: aud,
+                created: Timestamp::from_unix(created),
+            },
+            signer,
+        )
+        .expect("present");
+        Value::Object(vp).to_string()
+    };
+    let trust = w.trust();
+    let v = verifier();
+    let opts = bound(&trust, "counter-1", "n-1");
+    let vp = make(&holder, "n-1", "counter-1", NOW - 10);
+    let verdict = check(&v, &vp, &opts, &[]);
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::Verified);
+    assert_eq!(verdict.format, Some(Format::DiEddsaJcs2022));
+    assert_eq!(verdict.claims["given_name"], "Amira");
+    // A quick check of the same presentation: the holder proof still verifies.
+    let quick = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let verdict = check(&v, &vp, &quick, &[]);
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::KeyBindingOnly);
+
+    // Another counter's nonce or audience, a stale presentation, a forger.
+    check(
+        &v,
+        &make(&holder, "n-2", "counter-1", NOW - 10),
+        &opts,
+        &[ReasonCode::WrongNonce],
+    );
+    check(
+        &v,
+        &make(&holder, "n-1", "counter-2", NOW - 10),
+        &opts,
+        &[ReasonCode::WrongAudience],
+    );
+    check(
+        &v,
+        &make(&holder, "n-1", "counter-1", NOW - 3600),
+        &opts,
+        &[ReasonCode::KeyBindingError],
+    );
+    let thief = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    check(
+        &v,
+        &make(&thief, "n-1", "counter-1", NOW - 10),
+        &opts,
+        &[ReasonCode::KeyBindingError],
+    );
+    // The presentation changed after signing (its holder swapped).
+    let mut d = di_document(&vp);
+    d["holder"] = json!(w.issuer_did.as_str());
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::HolderBinding],
+    );
+    // An unsigned presentation proves nothing about the holder.
+    let mut d = di_document(&vp);
+    d.remove("proof");
+    check(
+        &v,
+        &Value::Object(d.clone()).to_string(),
+        &opts,
+        &[ReasonCode::HolderBinding],
+    );
+    let verdict = check(&v, &Value::Object(d).to_string(), &quick, &[]);
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::NotChecked);
+    // A tampered credential inside: the issuer's proof fails first.
+    let forged = vp.replacen("Amira", "Amina", 1);
+    check(&v, &forged, &opts, &[ReasonCode::BadSignature]);
+    // Two credentials, or none, are not one presentation.
+    let mut d = di_document(&vp);
+    d["verifiableCredential"] = json!([credential.clone(), credential.clone()]);
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::ProofError],
+    );
+
+    // Single use with a nonce store.
+    let store = Arc::new(MemoryNonceStore::new());
+    store.issue(
+        "n-1",
+        Timestamp::from_unix(NOW + 600),
+        Timestamp::from_unix(NOW),
+    );
+    let v = verifier().with_nonce_store(store);
+    check(&v, &vp, &opts, &[]);
+    check(&v, &vp, &opts, &[ReasonCode::Replay]);
+}
