@@ -645,4 +645,46 @@ fn data_integrity_jcs_issue_verify_tamper() {
     // An untrusted issuer is still named as such.
     let r = desk.verify(&credential, &[]);
     assert_eq!(r.reasons(), vec!["untrusted_issuer".to_owned()]);
+
+    // Presented by an Ed25519 holder for the counter's challenge.
+    let holder = desk.key("holder.jwk", "ed25519");
+    let credential = desk.issue(&["--format", "di-jcs", "--holder", &holder]);
+    desk.write("di.json", &credential);
+    let present = |nonce: &str| {
+        desk.run(&[
+            "present",
+            "--key",
+            "holder.jwk",
+            "--credential",
+            "di.json",
+            "--audience",
+            "counter-1",
+            "--nonce",
+            nonce,
+        ])
+    };
+    let p = present("n-1");
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let r = desk.verify(p.stdout.trim(), COUNTER);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.json()["holder_binding"], "verified");
+    assert_eq!(r.json()["format"], "di-eddsa-jcs-2022");
+    schema
+        .validate(&r.json())
+        .expect("verdict matches its schema");
+    let r = desk.verify(present("n-2").stdout.trim(), COUNTER);
+    assert_eq!((r.code, r.reasons()), (1, vec!["wrong_nonce".to_owned()]));
+    // Someone else's key cannot present it.
+    let r = desk.run(&[
+        "present",
+        "--key",
+        "citizen.jwk",
+        "--credential",
+        "di.json",
+        "--audience",
+        "c",
+        "--nonce",
+        "n",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
 }
