@@ -89,6 +89,11 @@ fn present_data_integrity(
     }
     let document = json::parse_object(credential.trim().as_bytes(), JsonLimits::DEFAULT)
         .map_err(|e| Failure::usage(format!("--credential: {e}")))?;
+    if !document.contains_key("proof") {
+        return Err(Failure::usage(
+            "--credential is JSON without a proof: neither an SD-JWT nor a Data Integrity credential",
+        ));
+    }
     let holder = did_key_from_public(&key.public_key());
     let subject = document
         .get("credentialSubject")
