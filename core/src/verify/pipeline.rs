@@ -8,7 +8,7 @@ use super::verdict::{
 };
 use super::{NonceState, StatusError, StatusOutcome, Verifier, VerifyError, VerifyOptions};
 use crate::credential::jwt::{ACCEPTED_TYP, credential_from_verified_payload};
-use crate::credential::model::Credential;
+use crate::credential::model::{Credential, VCDM1_CONTEXT, VCDM2_CONTEXT};
 use crate::credential::schema::{CredentialType, credential_type};
 use crate::di::{DiError, ProofCheck, UnverifiedSecuredDocument, presentation};
 use crate::did::key::public_key_from_did_key;
@@ -268,6 +268,17 @@ fn parse_di(document: Map<String, Value>) -> Result<DiInput, Reason> {
             credential: UnverifiedSecuredDocument::from_document(document).map_err(di_reason)?,
             presentation: None,
         });
+    }
+    // A presentation follows the same data model as its credential.
+    let base = match document.get("@context") {
+        Some(Value::Array(items)) => items.first().and_then(Value::as_str),
+        _ => None,
+    };
+    if !matches!(base, Some(VCDM2_CONTEXT | VCDM1_CONTEXT)) {
+        return Err(Reason::new(
+            ReasonCode::Malformed,
+            "a presentation's @context must start with the VCDM base context",
+        ));
     }
     let credential = presentation::single_credential(&document).map_err(di_reason)?;
     let credential = UnverifiedSecuredDocument::from_document(credential).map_err(di_reason)?;

@@ -983,6 +983,15 @@ fn data_integrity_presentations() {
     // A tampered credential inside: the issuer's proof fails first.
     let forged = vp.replacen("Amira", "Amina", 1);
     check(&v, &forged, &opts, &[ReasonCode::BadSignature]);
+    // A presentation outside the data model.
+    let mut d = di_document(&vp);
+    d["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2"]);
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::Malformed],
+    );
     // Two credentials, or none, are not one presentation.
     let mut d = di_document(&vp);
     d["verifiableCredential"] = json!([credential.clone(), credential.clone()]);
