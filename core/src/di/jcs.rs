@@ -15,9 +15,12 @@
 //!   same double, plain notation for decimal exponents −6 < n ≤ 21, and
 //!   exponent notation (`1e+21`, `1.5e-7`) outside it; `-0` is `0`.
 //!
-//! Stele accepts only integers that a double holds exactly (|n| ≤ 2^53):
-//! a larger integer would be canonicalised (and signed) as a different number
-//! from the one the document shows.
+//! An integer literal beyond ±2^53 is accepted only when it is already
+//! written as ECMAScript writes its double (`7777777777776610000`, which is
+//! what the canonical form of such a double looks like, so canonicalising is
+//! idempotent); any other (`9007199254740993`) is refused, because it would be
+//! canonicalised, and signed, as a different number from the one the
+//! document shows.
 
 use serde_json::{Map, Number, Value};
 
@@ -32,9 +35,9 @@ const MAX_EXACT_INTEGER: u64 = 1 << 53;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JcsError {
-    /// An integer beyond ±2^53: a double cannot hold it, so its canonical form
-    /// would show another number.
-    #[error("integer outside the range a double holds exactly (±2^53)")]
+    /// An integer beyond ±2^53 that a double cannot hold and that is not
+    /// written canonically: its canonical form would show another number.
+    #[error("integer beyond ±2^53 that is not in canonical form")]
     IntegerOutOfRange,
     /// A number that is not finite (cannot come from JSON text).
     #[error("number is not finite")]
@@ -193,21 +196,33 @@ fn write_string(out: &mut String, s: &str) {
 
 fn write_number(out: &mut String, n: &Number) -> Result<(), JcsError> {
     if let Some(u) = n.as_u64() {
-        if u > MAX_EXACT_INTEGER {
-            return Err(JcsError::IntegerOutOfRange);
-        }
-        out.push_str(&u.to_string());
-        return Ok(());
+        return write_integer(out, u.to_string(), u > MAX_EXACT_INTEGER, u as f64);
     }
     if let Some(i) = n.as_i64() {
-        if i.unsigned_abs() > MAX_EXACT_INTEGER {
-            return Err(JcsError::IntegerOutOfRange);
-        }
-        out.push_str(&i.to_string());
-        return Ok(());
+        let big = i.unsigned_abs() > MAX_EXACT_INTEGER;
+        return write_integer(out, i.to_string(), big, i as f64);
     }
     let f = n.as_f64().ok_or(JcsError::NotFinite)?;
     write_double(out, f)
+}
+
+/// An integer literal: as is within ±2^53; beyond, only if it is the
+/// canonical text of its double.
+fn write_integer(
+    out: &mut String,
+    literal: String,
+    big: bool,
+    double: f64,
+) -> Result<(), JcsError> {
+    if big {
+        let mut canonical = String::new();
+        write_double(&mut canonical, double)?;
+        if canonical != literal {
+            return Err(JcsError::IntegerOutOfRange);
+        }
+    }
+    out.push_str(&literal);
+    Ok(())
 }
 
 /// Appends ECMAScript's `Number::toString(f)` (ECMA-262 §6.1.6.1.20).
@@ -395,6 +410,18 @@ mod tests {
         ] {
             let v = parse(big.as_bytes(), JsonLimits::DEFAULT).unwrap();
             assert_eq!(canonicalize(&v), Err(JcsError::IntegerOutOfRange), "{big}");
+        }
+        // Found by the data_integrity fuzz target: a double ≥ 2^53 is written
+        // as an integer; that integer, read back, must canonicalise to itself.
+        let first = canon("[7777777777776609906.77777770007777777713]");
+        assert_eq!(first, "[7777777777776610000]");
+        assert_eq!(canon(&first), first);
+        for canonical in [
+            "[9007199254740994]",
+            "[-18446744073709552000]",
+            "[100000000000000000000]",
+        ] {
+            assert_eq!(canon(canonical), canonical);
         }
     }
 
