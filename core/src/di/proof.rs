@@ -232,7 +232,34 @@ pub fn add_proof(
         Some(Value::Array(a)) => a,
         Some(p) => vec![p],
     };
-    let mut matching = Vec::new();
+    let made = chained_proof(document, &existing, options, signer);
+    document.remove("proof");
+    let mut all = existing;
+    // On failure the document keeps the proofs it had.
+    let made = made.map(|proof| all.push(Value::Object(proof)));
+    match all.len() {
+        0 => {}
+        1 => {
+            if let Some(only) = all.pop() {
+                document.insert("proof".into(), only);
+            }
+        }
+        _ => {
+            document.insert("proof".into(), Value::Array(all));
+        }
+    }
+    made
+}
+
+/// A new proof over `document` (which has no `proof` member) carrying, when
+/// `options.previous_proof` names some, the proofs of `existing` it chains to.
+fn chained_proof(
+    document: &mut Map<String, Value>,
+    existing: &[Value],
+    options: &ProofOptions,
+    signer: &dyn Signer,
+) -> Result<Map<String, Value>, DiError> {
+    let mut matching = Vec::with_capacity(options.previous_proof.len());
     for id in &options.previous_proof {
         let found = existing
             .iter()
@@ -243,18 +270,7 @@ pub fn add_proof(
     if !matching.is_empty() {
         document.insert("proof".into(), Value::Array(matching));
     }
-    let proof = eddsa_jcs::create_proof(document, options, signer);
-    document.remove("proof");
-    let proof = proof?;
-    let proof = Value::Object(proof);
-    if existing.is_empty() {
-        document.insert("proof".into(), proof);
-    } else {
-        let mut all = existing;
-        all.push(proof);
-        document.insert("proof".into(), Value::Array(all));
-    }
-    Ok(())
+    eddsa_jcs::create_proof(document, options, signer)
 }
 
 /// What the verifier expects of every proof.
