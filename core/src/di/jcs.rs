@@ -74,7 +74,7 @@ pub fn canonicalize_object_with(
         .map(|(name, value)| (name.as_str(), value))
         .collect();
     members.extend(replace.iter().filter_map(|(r, v)| v.map(|v| (*r, v))));
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(1024);
     write_members(&mut out, members, 0)?;
     Ok(out)
 }
@@ -164,6 +164,12 @@ pub fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    // Most names and values need no escaping at all.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape: Option<&str> = match b {
