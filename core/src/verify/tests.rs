@@ -1013,3 +1013,53 @@ fn data_integrity_presentations() {
     check(&v, &vp, &opts, &[]);
     check(&v, &vp, &opts, &[ReasonCode::Replay]);
 }
+
+/// The W3C eddsa-jcs-2022 vector is authentic (see `di::tests`) but names an
+/// `https:` issuer, which is not a DID: the pipeline stops at resolve_issuer.
+#[test]
+fn w3c_vector_issuer_is_not_a_did() {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../shared/vectors/vc-di-eddsa/TestVectors/eddsa-jcs-2022/signedJCS.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("vector");
+    let trust = TrustList::empty();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let verdict = check(&verifier(), &text, &opts, &[ReasonCode::DidInvalid]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaJcs2022));
+    assert_eq!(verdict.checks[1].name, CheckName::ResolveIssuer);
+    assert_eq!(verdict.checks[1].outcome, Outcome::Failed);
+}
+
+/// `credentialStatus` of a Data Integrity credential goes to the status step.
+#[test]
+fn data_integrity_status() {
+    let w = World::new();
+    let entry = json!({
+        "id": "https://issuer.example/status/1#7", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "7",
+        "statusListCredential": "https://issuer.example/status/1"
+    });
+    let credential = Issuer::with_did_key(&w.issuer)
+        .issue(
+            &IssueRequest {
+                status: Some(entry),
+                ..permit_request(CredentialFormat::DataIntegrityJcs)
+            },
+            Timestamp::from_unix(ISSUED),
+            &mut rand_core::OsRng,
+        )
+        .expect("issue");
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let revoked = verifier().with_status(Arc::new(FixedStatus(Ok(StatusOutcome::Revoked))));
+    check(&revoked, &credential, &opts, &[ReasonCode::Revoked]);
+    let valid = verifier().with_status(Arc::new(FixedStatus(Ok(StatusOutcome::Valid))));
+    let verdict = check(&valid, &credential, &opts, &[]);
+    assert!(
+        verdict
+            .checks
+            .iter()
+            .any(|c| c.name == CheckName::Status && c.outcome == Outcome::Passed)
+    );
+}
