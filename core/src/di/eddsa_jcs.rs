@@ -120,9 +120,9 @@ pub fn verify_proof(
     proof: &DataIntegrityProof,
     key: &PublicKey,
 ) -> Result<(), DiError> {
-    if proof.cryptosuite != CRYPTOSUITE {
+    if proof.cryptosuite() != CRYPTOSUITE {
         return Err(DiError::UnsupportedCryptosuite(
-            proof.cryptosuite.chars().take(64).collect(),
+            proof.cryptosuite().chars().take(64).collect(),
         ));
     }
     if !matches!(key, PublicKey::Ed25519(_)) {

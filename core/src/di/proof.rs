@@ -24,29 +24,29 @@ pub const MAX_PROOF_VALUE_CHARS: usize = 4096;
 
 /// One Data Integrity proof, as it appeared in a document.
 ///
-/// The typed fields are views of the proof object; its members are hashed
-/// exactly as received (unknown members included), never re-serialised from
-/// the fields.
+/// The typed accessors are views of the proof object, read once; its members
+/// are hashed exactly as received (unknown members included), never
+/// re-serialised from the views.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataIntegrityProof {
     /// The proof's `id`, if any (proof chains refer to it).
-    pub id: Option<String>,
+    id: Option<String>,
     /// `cryptosuite`.
-    pub cryptosuite: String,
+    cryptosuite: String,
     /// `created`, if any.
-    pub created: Option<Timestamp>,
+    created: Option<Timestamp>,
     /// `expires`, if any.
-    pub expires: Option<Timestamp>,
+    expires: Option<Timestamp>,
     /// `verificationMethod`: the DID URL of the key.
-    pub verification_method: String,
+    verification_method: String,
     /// `proofPurpose` as written (`assertionMethod`, `authentication`, …).
-    pub proof_purpose: String,
+    proof_purpose: String,
     /// `challenge`, if any.
-    pub challenge: Option<String>,
+    challenge: Option<String>,
     /// `domain` (a string or a list of strings), if any.
-    pub domain: Vec<String>,
+    domain: Vec<String>,
     /// `previousProof` ids (a string or a list of strings), if any.
-    pub previous_proof: Vec<String>,
+    previous_proof: Vec<String>,
     /// The decoded `proofValue`.
     proof_value: Vec<u8>,
     /// The proof object as received, `proofValue` included (a later proof in
@@ -123,6 +123,51 @@ impl DataIntegrityProof {
             members: Map::new(),
         };
         Ok(DataIntegrityProof { members, ..proof })
+    }
+
+    /// The proof's `id`, if any (proof chains refer to it).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// `cryptosuite`.
+    pub fn cryptosuite(&self) -> &str {
+        &self.cryptosuite
+    }
+
+    /// `created`, if any.
+    pub fn created(&self) -> Option<Timestamp> {
+        self.created
+    }
+
+    /// `expires`, if any.
+    pub fn expires(&self) -> Option<Timestamp> {
+        self.expires
+    }
+
+    /// `verificationMethod`: the DID URL of the key.
+    pub fn verification_method(&self) -> &str {
+        &self.verification_method
+    }
+
+    /// `proofPurpose` as written.
+    pub fn proof_purpose(&self) -> &str {
+        &self.proof_purpose
+    }
+
+    /// `challenge`, if any.
+    pub fn challenge(&self) -> Option<&str> {
+        self.challenge.as_deref()
+    }
+
+    /// `domain` (one or more), empty if absent.
+    pub fn domain(&self) -> &[String] {
+        &self.domain
+    }
+
+    /// `previousProof` ids, empty if absent.
+    pub fn previous_proof(&self) -> &[String] {
+        &self.previous_proof
     }
 
     /// The proof object as received. Its members but `proofValue` are the

@@ -489,11 +489,11 @@ fn resolve_di_issuer(
         if proof.relationship() != Some(purpose) {
             return Ok(Err(di_reason(DiError::WrongPurpose {
                 expected: purpose.property(),
-                found: proof.proof_purpose.chars().take(64).collect(),
+                found: proof.proof_purpose().chars().take(64).collect(),
             })));
         }
         let (signer, key) =
-            match resolve_method(v, &proof.verification_method, purpose, proof.created)? {
+            match resolve_method(v, proof.verification_method(), purpose, proof.created())? {
                 Ok(k) => k,
                 Err(r) => return Ok(Err(r)),
             };
@@ -698,7 +698,7 @@ fn check_proof<'a>(
                 challenge: None,
                 domain: None,
             };
-            let created = doc.proofs().iter().filter_map(|p| p.created).min();
+            let created = doc.proofs().iter().filter_map(|p| p.created()).min();
             let verified = doc.verify(&issuer.proof_keys, &check).map_err(di_reason)?;
             let vc = Credential::from_document_discarding(verified.document)
                 .map_err(|e| Reason::new(ReasonCode::Malformed, e))?;
@@ -1058,9 +1058,9 @@ fn check_di_holder_binding(
     };
     let (signer, key) = match resolve_method(
         v,
-        &proof.verification_method,
+        proof.verification_method(),
         Relationship::Authentication,
-        proof.created,
+        proof.created(),
     )? {
         Ok(k) => k,
         Err(r) => return failed(r),
@@ -1081,7 +1081,7 @@ fn check_di_holder_binding(
             "the credential was not issued to the presenter",
         ));
     }
-    match proof.created {
+    match proof.created() {
         Some(c) if o.now.unix().saturating_sub(c.unix()) > hb.max_age_secs => {
             return failed(Reason::new(
                 ReasonCode::KeyBindingError,
