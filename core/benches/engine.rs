@@ -264,6 +264,9 @@ impl Fixture {
         let request = match format {
             CredentialFormat::Jwt => &self.request_jwt,
             CredentialFormat::SdJwt => &self.request_sd_jwt,
+            other => {
+                panic!("the engine bench issues sd-jwt and jwt, not {other:?} (see the di bench)")
+            }
         };
         issue_request(&self.issuer, black_box(request))
     }

@@ -3,6 +3,7 @@
 
 pub mod alg;
 pub mod credential;
+pub mod di;
 pub mod did;
 pub mod encoding;
 pub mod jose;

@@ -120,9 +120,12 @@ impl From<Verdict> for VerdictRecord {
     fn from(v: Verdict) -> Self {
         VerdictRecord {
             verified: v.verified,
-            format: v.format.map(|f| match f {
-                Format::VcJwt => CredentialFormat::VcJwt,
-                Format::DcSdJwt => CredentialFormat::DcSdJwt,
+            // Data Integrity has no binding variant yet (adding one changes
+            // the generated bindings); it shows as no recognised format.
+            format: v.format.and_then(|f| match f {
+                Format::VcJwt => Some(CredentialFormat::VcJwt),
+                Format::DcSdJwt => Some(CredentialFormat::DcSdJwt),
+                Format::DiEddsaJcs2022 => None,
             }),
             issuer: v.issuer,
             types: v.types,

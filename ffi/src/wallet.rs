@@ -485,7 +485,9 @@ impl Wallet {
             summary: d.summary.into(),
             format: match d.format {
                 Format::VcJwt => CredentialFormat::VcJwt,
-                Format::DcSdJwt => CredentialFormat::DcSdJwt,
+                // The wallet stores SD-JWT VC and VC-JOSE only (core refuses
+                // Data Integrity credentials at receive).
+                Format::DcSdJwt | Format::DiEddsaJcs2022 => CredentialFormat::DcSdJwt,
             },
             valid_from: unix(d.valid_from),
             claims: d

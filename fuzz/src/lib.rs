@@ -14,6 +14,7 @@ use stele_core::alg::AlgorithmSet;
 use stele_core::credential::jwt::credential_from_payload;
 use stele_core::credential::model::Credential;
 use stele_core::credential::schema::builtin_types;
+use stele_core::di::{ProofCheck, UnverifiedSecuredDocument, context, jcs};
 use stele_core::did::key::{DidKeyResolver, public_key_from_did_key};
 use stele_core::did::{Did, DidDocument, DidUrl, Relationship};
 use stele_core::jose::{
@@ -45,6 +46,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("timestamp", timestamp),
     ("status", status),
     ("qr", qr),
+    ("data_integrity", data_integrity),
 ];
 
 const KEY_TYPES: [KeyType; 3] = [KeyType::Ed25519, KeyType::P256, KeyType::Secp256k1];
@@ -319,5 +321,54 @@ pub fn qr(data: &[u8]) {
     // The packed form directly, and as the body of a presentation payload.
     if let Ok(text) = unpack_presentation(data) {
         let _ = stele_core::qr::pack_presentation(&text);
+    }
+}
+
+/// Data Integrity: RFC 8785 canonicalisation of any JSON value, which must be
+/// idempotent (the canonical form of the parsed canonical form is itself);
+/// the `@context` allow-list; the proof model; eddsa-jcs-2022 verification of
+/// every proof against a fixed Ed25519 key (transformation, proof
+/// configuration, chains), as a credential and as a presentation.
+pub fn data_integrity(data: &[u8]) {
+    let Ok(value) = json::parse(data, JsonLimits::DEFAULT) else {
+        return;
+    };
+    if let Ok(canonical) = jcs::canonicalize(&value) {
+        let limits = JsonLimits {
+            max_bytes: canonical.len(),
+            max_depth: JsonLimits::DEFAULT.max_depth,
+        };
+        let again = json::parse(canonical.as_bytes(), limits)
+            .ok()
+            .and_then(|v| jcs::canonicalize(&v).ok());
+        assert_eq!(
+            again.as_deref(),
+            Some(canonical.as_str()),
+            "JCS is not idempotent"
+        );
+    }
+    let Some(document) = value.as_object() else {
+        return;
+    };
+    let _ = context::check_contexts(document);
+    let Ok(secured) = UnverifiedSecuredDocument::from_document(document.clone()) else {
+        return;
+    };
+    let Some(key) = fixed_keys().first().map(SecretKey::public_key) else {
+        return;
+    };
+    for proof in secured.proofs() {
+        let _ = proof.relationship();
+    }
+    let keys = vec![key; secured.proofs().len()];
+    for purpose in [Relationship::AssertionMethod, Relationship::Authentication] {
+        let check = ProofCheck {
+            now: Timestamp::from_unix(1_790_000_000),
+            clock_skew_secs: 60,
+            purpose,
+            challenge: Some("n-1"),
+            domain: Some("counter-1"),
+        };
+        let _ = secured.clone().verify(&keys, &check);
     }
 }

@@ -329,6 +329,79 @@ fn agency_accreditation_issuance_revocation_rotation_on_the_embedded_chain() {
     assert_eq!(list.stdout.trim().split('.').count(), 3);
 }
 
+/// Data Integrity (eddsa-jcs-2022) from a did:ethr agency: the proof's
+/// verification method resolves through the registry's resolver (core's
+/// `DidResolver`), accreditation and status are checked on the chain, a
+/// presentation binds an Ed25519 holder, and revocation applies.
+#[test]
+fn data_integrity_credentials_of_a_did_ethr_agency() {
+    let office = Office::new("di", None);
+    let (agency, _) = office.set_up();
+    office.accredit(&agency, &[]);
+    let holder = office.ok(&[
+        "key",
+        "new",
+        "--alg",
+        "ed25519",
+        "--out",
+        "holder.jwk",
+        "--output",
+        "json",
+    ]);
+    let holder = holder.json()["did"].as_str().unwrap().to_owned();
+    let r = office.ok(&[
+        "issue",
+        "--key",
+        "agency.json",
+        "--type",
+        "ResidencePermitCredential",
+        "--subject",
+        "claims.json",
+        "--holder",
+        &holder,
+        "--format",
+        "di-jcs",
+    ]);
+    office.write("di.json", r.stdout.trim());
+    let doc: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    let method = doc["proof"]["verificationMethod"].as_str().unwrap();
+    assert!(method.starts_with(&format!("{agency}#")), "{method}");
+    assert!(!doc["credentialStatus"].is_null());
+
+    let quick = office.verify("di.json", &[]);
+    assert_eq!(quick.code, 0, "{}{}", quick.stdout, quick.stderr);
+    assert_eq!(quick.json()["format"], "di-eddsa-jcs-2022");
+    assert_eq!(quick.json()["issuer"], agency.as_str());
+
+    let present = |nonce: &str| {
+        let p = office.ok(&[
+            "present",
+            "--key",
+            "holder.jwk",
+            "--credential",
+            "di.json",
+            "--audience",
+            "counter-1",
+            "--nonce",
+            nonce,
+        ]);
+        let name = format!("di.{nonce}.presentation");
+        office.write(&name, p.stdout.trim());
+        office.verify(&name, &["--audience", "counter-1", "--nonce", nonce])
+    };
+    assert_verified(&present("n1"));
+
+    office.ok(&[
+        "status",
+        "revoke",
+        "--key",
+        "agency.json",
+        "--credential",
+        "di.json",
+    ]);
+    assert_rejected(&present("n2"), "revoked");
+}
+
 /// An accreditation that ended: a credential issued after its end is rejected.
 #[test]
 fn expired_accreditation() {

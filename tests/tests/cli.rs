@@ -550,3 +550,117 @@ fn resolve_did_key() {
         "methodNotSupported"
     );
 }
+
+/// Data Integrity `eddsa-jcs-2022`: issue, verify (the format is detected),
+/// tamper, and a context outside the allow-list.
+#[test]
+fn data_integrity_jcs_issue_verify_tamper() {
+    let desk = Desk::new("di-jcs");
+    let credential = desk.issue(&["--format", "di-jcs", "--holder", &desk.citizen]);
+    let doc: serde_json::Value = serde_json::from_str(&credential).expect("a JSON credential");
+    assert_eq!(doc["proof"]["type"], "DataIntegrityProof");
+    assert_eq!(doc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(doc["proof"]["proofPurpose"], "assertionMethod");
+    assert!(
+        doc["proof"]["proofValue"]
+            .as_str()
+            .is_some_and(|v| v.starts_with('z'))
+    );
+
+    let mut policy = vec!["--trust", "trust.json", "--require-schema"];
+    policy.extend_from_slice(&["--accept-type", "ResidencePermitCredential"]);
+    let r = desk.verify(&credential, &policy);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["format"], "di-eddsa-jcs-2022");
+    assert_eq!(v["issuer"], desk.agency.as_str());
+    assert_eq!(v["types"][1], "ResidencePermitCredential");
+    assert_eq!(v["holder_binding"], "not_checked");
+    assert_eq!(v["claims"]["given_name"], "Amira");
+    assert_eq!(v["claims"]["id"], desk.citizen.as_str());
+    let schema = stele_core::credential::schema::Schema::from_json(include_str!(
+        "../../schemas/verdict.schema.json"
+    ))
+    .expect("verdict schema");
+    schema.validate(&v).expect("verdict matches its schema");
+
+    // Pretty-printed and reordered, it still verifies: JCS signs the data, not the text.
+    let pretty = serde_json::to_string_pretty(&doc).expect("json");
+    assert_eq!(desk.verify(&pretty, &policy).code, 0);
+
+    // One changed claim: the signature no longer verifies; no claims leak.
+    let tampered = credential.replacen("Amira", "Amina", 1);
+    assert_ne!(tampered, credential);
+    let r = desk.verify(&tampered, &policy);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.reasons(), vec!["bad_signature".to_owned()]);
+    assert_eq!(r.json()["claims"], serde_json::json!({}));
+    schema
+        .validate(&r.json())
+        .expect("verdict matches its schema");
+
+    // A context outside the allow-list is refused before anything else.
+    let mut other = doc.clone();
+    other["@context"]
+        .as_array_mut()
+        .expect("context list")
+        .push(serde_json::json!("https://evil.example/context.jsonld"));
+    let r = desk.verify(&other.to_string(), &policy);
+    assert_eq!(
+        (r.code, r.reasons()),
+        (1, vec!["context_not_allowed".to_owned()])
+    );
+    assert_eq!(r.json()["format"], serde_json::Value::Null);
+
+    // A counter that requires holder binding: this format carries none.
+    let r = desk.verify(&credential, COUNTER);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.reasons(), vec!["holder_binding".to_owned()]);
+
+    // An untrusted issuer is still named as such.
+    let r = desk.verify(&credential, &[]);
+    assert_eq!(r.reasons(), vec!["untrusted_issuer".to_owned()]);
+
+    // Presented by an Ed25519 holder for the counter's challenge.
+    let holder = desk.key("holder.jwk", "ed25519");
+    let credential = desk.issue(&["--format", "di-jcs", "--holder", &holder]);
+    desk.write("di.json", &credential);
+    let present = |nonce: &str| {
+        desk.run(&[
+            "present",
+            "--key",
+            "holder.jwk",
+            "--credential",
+            "di.json",
+            "--audience",
+            "counter-1",
+            "--nonce",
+            nonce,
+        ])
+    };
+    let p = present("n-1");
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let r = desk.verify(p.stdout.trim(), COUNTER);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.json()["holder_binding"], "verified");
+    assert_eq!(r.json()["format"], "di-eddsa-jcs-2022");
+    schema
+        .validate(&r.json())
+        .expect("verdict matches its schema");
+    let r = desk.verify(present("n-2").stdout.trim(), COUNTER);
+    assert_eq!((r.code, r.reasons()), (1, vec!["wrong_nonce".to_owned()]));
+    // Someone else's key cannot present it.
+    let r = desk.run(&[
+        "present",
+        "--key",
+        "citizen.jwk",
+        "--credential",
+        "di.json",
+        "--audience",
+        "c",
+        "--nonce",
+        "n",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}

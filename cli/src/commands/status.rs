@@ -69,12 +69,19 @@ pub struct CredentialArgs {
 /// The status entries a credential carries (read without verifying: the
 /// agency only acts on credentials naming its own lists).
 fn entries_of(credential: &str) -> Result<Vec<StatusEntry>, Failure> {
-    let jwt = credential.trim().split('~').next().unwrap_or_default();
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .and_then(|p| stele_core::encoding::b64url_decode(p).ok())
-        .ok_or_else(|| Failure::usage("--credential is not a JWT or SD-JWT"))?;
+    let credential = credential.trim();
+    let payload = if credential.starts_with('{') {
+        // A JSON credential (Data Integrity): the document itself.
+        credential.as_bytes().to_vec()
+    } else {
+        let jwt = credential.split('~').next().unwrap_or_default();
+        jwt.split('.')
+            .nth(1)
+            .and_then(|p| stele_core::encoding::b64url_decode(p).ok())
+            .ok_or_else(|| {
+                Failure::usage("--credential is not a JWT, an SD-JWT or a JSON credential")
+            })?
+    };
     let v = stele_core::json::parse(&payload, stele_core::json::JsonLimits::DEFAULT)
         .map_err(|e| Failure::usage(format!("--credential: {e}")))?;
     let claim = v

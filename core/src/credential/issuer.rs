@@ -1,11 +1,14 @@
 //! The issuer's side of credentials: validate claims against the type's
-//! schema, then secure them as SD-JWT VC or VC-JOSE.
+//! schema, then secure them as SD-JWT VC, VC-JOSE or a Data Integrity
+//! `eddsa-jcs-2022` proof.
 
 use rand_core::CryptoRngCore;
 use serde_json::{Map, Value};
 
 use super::model::VCDM2_CONTEXT;
 use super::schema::{CredentialType, SchemaViolations, credential_type};
+use crate::di::context::STELE_V1_CONTEXT;
+use crate::di::proof::{ProofOptions, add_proof};
 use crate::did::key::{did_key_from_public, did_key_method_id, public_key_from_did_key};
 use crate::did::{Did, DidError};
 use crate::jose::{JoseError, typ};
@@ -21,14 +24,20 @@ pub enum CredentialFormat {
     SdJwt,
     /// VC-JOSE (`vc+jwt`): full disclosure.
     Jwt,
+    /// A JSON credential with a Data Integrity proof, cryptosuite
+    /// `eddsa-jcs-2022` (Ed25519 issuers only): full disclosure.
+    DataIntegrityJcs,
 }
 
 impl CredentialFormat {
-    /// Reads `sd-jwt` or `jwt`.
+    /// Reads `sd-jwt`, `jwt` or `di-jcs`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "sd-jwt" | "dc+sd-jwt" => Some(CredentialFormat::SdJwt),
             "jwt" | "vc+jwt" => Some(CredentialFormat::Jwt),
+            "di-jcs" | "eddsa-jcs-2022" | "di-eddsa-jcs-2022" => {
+                Some(CredentialFormat::DataIntegrityJcs)
+            }
             _ => None,
         }
     }
@@ -123,7 +132,9 @@ impl<'a> Issuer<'a> {
             IssueError::UnknownType(request.credential_type.chars().take(64).collect())
         })?;
         let mut claims = request.claims.clone();
-        if let (Some(holder), CredentialFormat::Jwt) = (&request.holder, request.format) {
+        if let (Some(holder), CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs) =
+            (&request.holder, request.format)
+        {
             claims.insert("id".into(), Value::String(holder.as_str().to_owned()));
         }
         ctype
@@ -136,6 +147,9 @@ impl<'a> Issuer<'a> {
         }
         match request.format {
             CredentialFormat::Jwt => self.issue_jwt(ctype, claims, valid_from, request),
+            CredentialFormat::DataIntegrityJcs => {
+                self.issue_di_jcs(ctype, claims, valid_from, now, request)
+            }
             CredentialFormat::SdJwt => {
                 self.issue_sd_jwt(ctype, claims, valid_from, now, request, rng)
             }
@@ -149,11 +163,51 @@ impl<'a> Issuer<'a> {
         valid_from: Timestamp,
         request: &IssueRequest<'_>,
     ) -> Result<String, IssueError> {
-        let mut vc = Map::new();
-        vc.insert(
-            "@context".into(),
-            Value::Array(vec![Value::String(VCDM2_CONTEXT.into())]),
+        let vc = self.credential_document(
+            ctype,
+            claims,
+            valid_from,
+            request,
+            vec![Value::String(VCDM2_CONTEXT.into())],
         );
+        Ok(super::jwt::issue(self.signer, &self.kid, &vc)?)
+    }
+
+    /// The JSON credential with an `eddsa-jcs-2022` proof made at `now`; its
+    /// `@context` adds Stele's context, which defines the claims.
+    fn issue_di_jcs(
+        &self,
+        ctype: &CredentialType,
+        claims: Map<String, Value>,
+        valid_from: Timestamp,
+        now: Timestamp,
+        request: &IssueRequest<'_>,
+    ) -> Result<String, IssueError> {
+        let context = vec![
+            Value::String(VCDM2_CONTEXT.into()),
+            Value::String(STELE_V1_CONTEXT.into()),
+        ];
+        let mut vc = self.credential_document(ctype, claims, valid_from, request, context);
+        let method = if self.kid.starts_with('#') {
+            format!("{}{}", self.did.as_str(), self.kid)
+        } else {
+            self.kid.clone()
+        };
+        let options = ProofOptions::assertion(method, now);
+        add_proof(&mut vc, &options, self.signer).map_err(|e| IssueError::Sign(e.to_string()))?;
+        serde_json::to_string(&vc).map_err(|e| IssueError::Sign(e.to_string()))
+    }
+
+    fn credential_document(
+        &self,
+        ctype: &CredentialType,
+        claims: Map<String, Value>,
+        valid_from: Timestamp,
+        request: &IssueRequest<'_>,
+        context: Vec<Value>,
+    ) -> Map<String, Value> {
+        let mut vc = Map::new();
+        vc.insert("@context".into(), Value::Array(context));
         vc.insert(
             "type".into(),
             Value::Array(vec![
@@ -170,7 +224,7 @@ impl<'a> Issuer<'a> {
         if let Some(status) = &request.status {
             vc.insert("credentialStatus".into(), status.clone());
         }
-        Ok(super::jwt::issue(self.signer, &self.kid, &vc)?)
+        vc
     }
 
     fn issue_sd_jwt(

@@ -8,11 +8,13 @@ use super::verdict::{
 };
 use super::{NonceState, StatusError, StatusOutcome, Verifier, VerifyError, VerifyOptions};
 use crate::credential::jwt::{ACCEPTED_TYP, credential_from_verified_payload};
+use crate::credential::model::{Credential, VCDM1_CONTEXT, VCDM2_CONTEXT};
 use crate::credential::schema::{CredentialType, credential_type};
+use crate::di::{DiError, ProofCheck, UnverifiedSecuredDocument, presentation};
 use crate::did::key::public_key_from_did_key;
 use crate::did::{Did, DidError, DidUrl, Relationship, ResolutionOptions};
 use crate::jose::{HeaderPolicy, JoseError, UnverifiedJws, typ};
-use crate::json::JsonError;
+use crate::json::{self, JsonError, JsonLimits};
 use crate::key::{PublicKey, SignatureError};
 use crate::sdjwt::SdJwtError;
 use crate::sdjwt::verifier::{IssuerVerifiedSdJwt, KeyBindingCheck, UnverifiedSdJwt};
@@ -135,7 +137,7 @@ pub(super) fn run(
     rec.pass(CheckName::ResolveIssuer);
     let issuer_id = Some(issuer.did.as_str().to_owned());
 
-    let proven = match check_proof(parsed, &issuer) {
+    let proven = match check_proof(parsed, &issuer, o) {
         Ok(p) => p,
         Err(r) => return Ok(rec.stop(CheckName::Proof, r, format, issuer_id)),
     };
@@ -155,7 +157,10 @@ pub(super) fn run(
         None => rec.not_applicable(CheckName::Status),
         Some(r) => rec.outcome(CheckName::Status, r),
     }
-    let (binding, result) = check_holder_binding(v, proven.sd, o)?;
+    let (binding, result) = match proven.di_presentation {
+        Some(vp) => check_di_holder_binding(v, vp, view, o)?,
+        None => check_holder_binding(v, proven.sd, o)?,
+    };
     match result {
         None => rec.not_applicable(CheckName::HolderBinding),
         Some(r) => rec.outcome(CheckName::HolderBinding, r),
@@ -186,6 +191,16 @@ pub(super) fn run(
 enum Parsed<'a> {
     Jwt(UnverifiedJws<'a>),
     SdJwt(UnverifiedSdJwt<'a>),
+    /// A JSON credential with Data Integrity proofs, or a presentation of one.
+    Di(Box<DiInput>),
+}
+
+/// A Data Integrity credential, and the presentation it came in, if any.
+struct DiInput {
+    credential: UnverifiedSecuredDocument,
+    /// The holder's signed presentation (`None`: a bare credential, or an
+    /// unsigned presentation, which proves nothing about the holder).
+    presentation: Option<UnverifiedSecuredDocument>,
 }
 
 impl Parsed<'_> {
@@ -193,12 +208,14 @@ impl Parsed<'_> {
         match self {
             Parsed::Jwt(_) => Format::VcJwt,
             Parsed::SdJwt(_) => Format::DcSdJwt,
+            Parsed::Di(_) => Format::DiEddsaJcs2022,
         }
     }
-    fn jws(&self) -> &UnverifiedJws<'_> {
+    fn jws(&self) -> Option<&UnverifiedJws<'_>> {
         match self {
-            Parsed::Jwt(j) => j,
-            Parsed::SdJwt(s) => s.issuer_jws(),
+            Parsed::Jwt(j) => Some(j),
+            Parsed::SdJwt(s) => Some(s.issuer_jws()),
+            Parsed::Di(_) => None,
         }
     }
 }
@@ -208,7 +225,16 @@ fn parse<'a>(input: &'a str, o: &VerifyOptions<'_>) -> Result<Parsed<'a>, Reason
         return Err(Reason::new(ReasonCode::ResourceLimit, "input too large"));
     }
     let input = input.trim();
-    if input.contains('~') {
+    if input.starts_with('{') {
+        let limits = JsonLimits {
+            max_bytes: o.limits.max_input_bytes,
+            max_depth: JsonLimits::DEFAULT.max_depth,
+        };
+        let document = json::parse_object(input.as_bytes(), limits).map_err(json_reason)?;
+        // The context allow-list comes before anything else reads the document.
+        crate::di::context::check_contexts(&document).map_err(di_reason)?;
+        parse_di(document).map(|d| Parsed::Di(Box::new(d)))
+    } else if input.contains('~') {
         let policy = HeaderPolicy {
             algorithms: o.algorithms,
             typ: &[Some(typ::DC_SD_JWT), Some(typ::VC_SD_JWT)],
@@ -234,6 +260,73 @@ fn parse<'a>(input: &'a str, o: &VerifyOptions<'_>) -> Result<Parsed<'a>, Reason
             "neither a JWT nor an SD-JWT",
         ))
     }
+}
+
+fn parse_di(document: Map<String, Value>) -> Result<DiInput, Reason> {
+    if !presentation::is_presentation(&document) {
+        return Ok(DiInput {
+            credential: UnverifiedSecuredDocument::from_document(document).map_err(di_reason)?,
+            presentation: None,
+        });
+    }
+    // A presentation follows the same data model as its credential.
+    let base = match document.get("@context") {
+        Some(Value::Array(items)) => items.first().and_then(Value::as_str),
+        _ => None,
+    };
+    if !matches!(base, Some(VCDM2_CONTEXT | VCDM1_CONTEXT)) {
+        return Err(Reason::new(
+            ReasonCode::Malformed,
+            "a presentation's @context must start with the VCDM base context",
+        ));
+    }
+    let credential = presentation::single_credential(&document).map_err(di_reason)?;
+    let credential = UnverifiedSecuredDocument::from_document(credential).map_err(di_reason)?;
+    let presentation = if document.contains_key("proof") {
+        let p = UnverifiedSecuredDocument::from_document(document).map_err(di_reason)?;
+        if p.proofs().len() != 1 {
+            return Err(Reason::new(
+                ReasonCode::ProofError,
+                "a presentation carries one proof, the holder's",
+            ));
+        }
+        Some(p)
+    } else {
+        None
+    };
+    Ok(DiInput {
+        credential,
+        presentation,
+    })
+}
+
+fn json_reason(e: JsonError) -> Reason {
+    match e {
+        JsonError::TooLarge { .. } | JsonError::TooDeep { .. } => {
+            Reason::new(ReasonCode::ResourceLimit, e)
+        }
+        _ => Reason::new(ReasonCode::Malformed, e),
+    }
+}
+
+fn di_reason(e: DiError) -> Reason {
+    use crate::di::jcs::JcsError;
+    let code = match &e {
+        DiError::ContextNotAllowed(_) => ReasonCode::ContextNotAllowed,
+        DiError::NoProof | DiError::Jcs(JcsError::IntegerOutOfRange | JcsError::NotFinite) => {
+            ReasonCode::Malformed
+        }
+        DiError::Jcs(_) | DiError::TooManyProofs(_) => ReasonCode::ResourceLimit,
+        DiError::UnsupportedCryptosuite(_) => ReasonCode::UnsupportedAlgorithm,
+        DiError::KeyType | DiError::Signature(SignatureError::AlgorithmMismatch { .. }) => {
+            ReasonCode::InvalidKey
+        }
+        DiError::Signature(_) => ReasonCode::BadSignature,
+        DiError::WrongChallenge => ReasonCode::WrongNonce,
+        DiError::WrongDomain => ReasonCode::WrongAudience,
+        _ => ReasonCode::ProofError,
+    };
+    Reason::new(code, e)
 }
 
 fn jose_reason(e: JoseError) -> Reason {
@@ -272,16 +365,24 @@ fn sd_jwt_reason(e: SdJwtError) -> Reason {
 struct IssuerKey {
     did: Did,
     key: PublicKey,
+    /// Data Integrity: the key of every proof, in the document's order.
+    proof_keys: Vec<PublicKey>,
 }
 
 fn resolve_issuer(
     v: &Verifier,
     parsed: &Parsed<'_>,
 ) -> Result<Result<IssuerKey, Reason>, VerifyError> {
-    let jws = parsed.jws();
+    let jws = match parsed {
+        Parsed::Di(di) => {
+            return resolve_di_issuer(v, &di.credential, Relationship::AssertionMethod);
+        }
+        Parsed::Jwt(j) => j,
+        Parsed::SdJwt(s) => s.issuer_jws(),
+    };
     let payload = jws.unverified_payload();
     let claimed = match parsed {
-        Parsed::SdJwt(_) => payload.get("iss").and_then(Value::as_str),
+        Parsed::SdJwt(_) | Parsed::Di(_) => payload.get("iss").and_then(Value::as_str),
         Parsed::Jwt(_) => match payload.get("vc") {
             Some(_) => payload.get("iss").and_then(Value::as_str),
             None => match payload.get("issuer") {
@@ -313,7 +414,11 @@ fn resolve_issuer(
         },
     };
     if did.method() == "key" {
-        return Ok(did_key(v, &did, kid.as_deref()).map(|key| IssuerKey { did, key }));
+        return Ok(did_key(v, &did, kid.as_deref()).map(|key| IssuerKey {
+            did,
+            key,
+            proof_keys: Vec::new(),
+        }));
     }
     // The key must have been valid when the credential was issued: rotating
     // a key does not invalidate what it signed before. The time comes from
@@ -350,7 +455,109 @@ fn resolve_issuer(
         )));
     };
     Ok(match method_key(v, method) {
-        Ok(key) => Ok(IssuerKey { did, key }),
+        Ok(key) => Ok(IssuerKey {
+            did,
+            key,
+            proof_keys: Vec::new(),
+        }),
+        Err(e) => Err(Reason::new(ReasonCode::InvalidKey, e)),
+    })
+}
+
+/// Data Integrity: resolves the verification method of every proof under
+/// `purpose` (through the same resolver and caches as the other formats);
+/// at least one proof must be the issuer's.
+fn resolve_di_issuer(
+    v: &Verifier,
+    doc: &UnverifiedSecuredDocument,
+    purpose: Relationship,
+) -> Result<Result<IssuerKey, Reason>, VerifyError> {
+    let claimed = match doc.unverified_document().get("issuer") {
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+        other => other.and_then(Value::as_str),
+    };
+    let Some(claimed) = claimed else {
+        return Ok(Err(Reason::new(ReasonCode::Malformed, "no issuer")));
+    };
+    let did = match Did::parse(claimed) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(Reason::new(ReasonCode::DidInvalid, e))),
+    };
+    let mut proof_keys = Vec::with_capacity(doc.proofs().len());
+    let mut issuer_key = None;
+    for proof in doc.proofs() {
+        if proof.relationship() != Some(purpose) {
+            return Ok(Err(di_reason(DiError::WrongPurpose {
+                expected: purpose.property(),
+                found: proof.proof_purpose().chars().take(64).collect(),
+            })));
+        }
+        let (signer, key) =
+            match resolve_method(v, proof.verification_method(), purpose, proof.created())? {
+                Ok(k) => k,
+                Err(r) => return Ok(Err(r)),
+            };
+        if signer == did && issuer_key.is_none() {
+            issuer_key = Some(key.clone());
+        }
+        proof_keys.push(key);
+    }
+    let Some(key) = issuer_key else {
+        return Ok(Err(Reason::new(
+            ReasonCode::InvalidKey,
+            "no proof is made with a key of the issuer",
+        )));
+    };
+    Ok(Ok(IssuerKey {
+        did,
+        key,
+        proof_keys,
+    }))
+}
+
+/// The DID and key of the verification method `method_id` (a DID URL),
+/// listed under `purpose` in its controller's document as it was at `at`.
+fn resolve_method(
+    v: &Verifier,
+    method_id: &str,
+    purpose: Relationship,
+    at: Option<Timestamp>,
+) -> Result<Result<(Did, PublicKey), Reason>, VerifyError> {
+    let url = match DidUrl::parse(method_id) {
+        Ok(u) => u,
+        Err(e) => return Ok(Err(Reason::new(ReasonCode::ProofError, e))),
+    };
+    let did = url.did;
+    if did.method() == "key" {
+        // A did:key's one key is listed under every signing relationship.
+        return Ok(did_key(v, &did, Some(method_id)).map(|key| (did, key)));
+    }
+    let options = ResolutionOptions {
+        version_time: at,
+        version_id: None,
+    };
+    let resolution = match v.resolver.resolve(&did, &options) {
+        Ok(r) => r,
+        Err(e) if e.is_unavailable() => return Err(VerifyError::Resolution(e)),
+        Err(e) => return Ok(Err(did_reason(e))),
+    };
+    if resolution.is_deactivated() {
+        return Ok(Err(Reason::new(
+            ReasonCode::DidInvalid,
+            "the signer's DID is deactivated",
+        )));
+    }
+    let Some(method) = resolution.document.find_method(method_id, purpose) else {
+        return Ok(Err(Reason::new(
+            ReasonCode::DidInvalid,
+            format!(
+                "the verification method is not listed under {} in its DID document",
+                purpose.property()
+            ),
+        )));
+    };
+    Ok(match method_key(v, method) {
+        Ok(key) => Ok((did, key)),
         Err(e) => Err(Reason::new(ReasonCode::InvalidKey, e)),
     })
 }
@@ -393,7 +600,7 @@ fn method_key(
 
 /// When the credential says it was issued (`iat`, `nbf`, `validFrom`, `issuanceDate`).
 fn unverified_issuance_time(parsed: &Parsed<'_>) -> Option<Timestamp> {
-    let p = parsed.jws().unverified_payload();
+    let p = parsed.jws()?.unverified_payload();
     let number = |name: &str| {
         p.get(name)
             .and_then(Value::as_i64)
@@ -404,7 +611,7 @@ fn unverified_issuance_time(parsed: &Parsed<'_>) -> Option<Timestamp> {
             .and_then(|s| Timestamp::parse_rfc3339(s).ok())
     };
     match parsed {
-        Parsed::SdJwt(_) => number("iat").or_else(|| number("nbf")),
+        Parsed::SdJwt(_) | Parsed::Di(_) => number("iat").or_else(|| number("nbf")),
         Parsed::Jwt(_) => text(p.get("validFrom"))
             .or_else(|| number("nbf"))
             .or_else(|| text(p.get("vc").and_then(|vc| vc.get("issuanceDate")))),
@@ -413,8 +620,12 @@ fn unverified_issuance_time(parsed: &Parsed<'_>) -> Option<Timestamp> {
 
 fn did_key(v: &Verifier, did: &Did, kid: Option<&str>) -> Result<PublicKey, Reason> {
     if let Some(k) = kid {
-        let expected = crate::did::key::did_key_method_id(did);
-        if k != expected {
+        // `did:key:z…#z…`, compared without building it.
+        let is_own = k
+            .strip_prefix(did.as_str())
+            .and_then(|rest| rest.strip_prefix('#'))
+            == Some(did.method_specific_id());
+        if !is_own {
             return Err(Reason::new(
                 ReasonCode::DidInvalid,
                 "the kid is not the did:key's key",
@@ -465,10 +676,57 @@ struct CredentialView {
 struct Proven<'a> {
     view: CredentialView,
     sd: Option<IssuerVerifiedSdJwt<'a>>,
+    /// A Data Integrity presentation whose holder proof is still to be checked.
+    di_presentation: Option<UnverifiedSecuredDocument>,
 }
 
-fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>, Reason> {
+fn check_proof<'a>(
+    parsed: Parsed<'a>,
+    issuer: &IssuerKey,
+    o: &VerifyOptions<'_>,
+) -> Result<Proven<'a>, Reason> {
     match parsed {
+        Parsed::Di(di) => {
+            let DiInput {
+                credential: doc,
+                presentation,
+            } = *di;
+            let check = ProofCheck {
+                now: o.now,
+                clock_skew_secs: o.clock_skew_secs,
+                purpose: Relationship::AssertionMethod,
+                challenge: None,
+                domain: None,
+            };
+            let created = doc.proofs().iter().filter_map(|p| p.created()).min();
+            let verified = doc.verify(&issuer.proof_keys, &check).map_err(di_reason)?;
+            let vc = Credential::from_document_discarding(verified.document)
+                .map_err(|e| Reason::new(ReasonCode::Malformed, e))?;
+            if vc.issuer != issuer.did.as_str() {
+                return Err(Reason::new(
+                    ReasonCode::ClaimMismatch,
+                    "issuer and signer differ",
+                ));
+            }
+            let primary_type = vc
+                .specific_type()
+                .unwrap_or("VerifiableCredential")
+                .to_owned();
+            Ok(Proven {
+                view: CredentialView {
+                    primary_type,
+                    types: vc.types,
+                    claims: vc.subject,
+                    valid_from: vc.valid_from,
+                    valid_until: vc.valid_until,
+                    issued_at: vc.valid_from.or(created),
+                    status: vc.status,
+                    sd_jwt: false,
+                },
+                sd: None,
+                di_presentation: presentation,
+            })
+        }
         Parsed::Jwt(jws) => {
             let verified = jws.verify(&issuer.key).map_err(jose_reason)?;
             let payload = verified.payload;
@@ -504,6 +762,7 @@ fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>,
                     sd_jwt: false,
                 },
                 sd: None,
+                di_presentation: None,
             })
         }
         Parsed::SdJwt(sd) => {
@@ -564,6 +823,7 @@ fn check_proof<'a>(parsed: Parsed<'a>, issuer: &IssuerKey) -> Result<Proven<'a>,
                     sd_jwt: true,
                 },
                 sd: Some(verified),
+                di_presentation: None,
             })
         }
     }
@@ -751,24 +1011,112 @@ fn check_holder_binding(
     let Some(kb) = bound.key_binding else {
         return Ok((HolderBindingStatus::NotChecked, None));
     };
-    if let (Some(nonce), Some(store)) = (hb.nonce, &v.nonces) {
-        let state = store.consume(nonce, o.now).map_err(VerifyError::Nonce)?;
-        let failure = match state {
+    if let Some(r) = consume_nonce(v, o)? {
+        return Ok((HolderBindingStatus::Failed, Some(Err(r))));
+    }
+    let status = if hb.audience.is_some()
+        && hb.nonce.is_some()
+        && kb.nonce.as_str() == hb.nonce.unwrap_or_default()
+    {
+        HolderBindingStatus::Verified
+    } else {
+        HolderBindingStatus::KeyBindingOnly
+    };
+    Ok((status, Some(Ok(()))))
+}
+
+/// Single use: the verifier's nonce is consumed in its store, if it has one.
+fn consume_nonce(v: &Verifier, o: &VerifyOptions<'_>) -> Result<Option<Reason>, VerifyError> {
+    let (Some(nonce), Some(store)) = (o.holder_binding.nonce, &v.nonces) else {
+        return Ok(None);
+    };
+    Ok(
+        match store.consume(nonce, o.now).map_err(VerifyError::Nonce)? {
             NonceState::Fresh => None,
             NonceState::AlreadyUsed => Some(Reason::new(ReasonCode::Replay, "nonce already used")),
             NonceState::Unknown => Some(Reason::new(
                 ReasonCode::WrongNonce,
                 "nonce unknown or expired",
             )),
-        };
-        if let Some(r) = failure {
-            return Ok((HolderBindingStatus::Failed, Some(Err(r))));
-        }
+        },
+    )
+}
+
+/// Data Integrity presentations: the holder's `authentication` proof, by the
+/// credential's subject, fresh, with the verifier's nonce as `challenge` and
+/// its identifier in `domain`.
+fn check_di_holder_binding(
+    v: &Verifier,
+    vp: UnverifiedSecuredDocument,
+    view: &CredentialView,
+    o: &VerifyOptions<'_>,
+) -> Result<(HolderBindingStatus, Option<Result<(), Reason>>), VerifyError> {
+    let hb = &o.holder_binding;
+    let failed = |r: Reason| Ok((HolderBindingStatus::Failed, Some(Err(r))));
+    let Some(proof) = vp.proofs().first() else {
+        return failed(Reason::new(ReasonCode::HolderBinding, "no holder proof"));
+    };
+    let (signer, key) = match resolve_method(
+        v,
+        proof.verification_method(),
+        Relationship::Authentication,
+        proof.created(),
+    )? {
+        Ok(k) => k,
+        Err(r) => return failed(r),
+    };
+    let holder = match vp.unverified_document().get("holder") {
+        Some(Value::Object(h)) => h.get("id").and_then(Value::as_str),
+        other => other.and_then(Value::as_str),
+    };
+    if holder.is_some_and(|h| h != signer.as_str()) {
+        return failed(Reason::new(
+            ReasonCode::HolderBinding,
+            "the presentation is signed by someone other than its holder",
+        ));
     }
-    let status = if hb.audience.is_some()
-        && hb.nonce.is_some()
-        && kb.nonce.as_str() == hb.nonce.unwrap_or_default()
-    {
+    if view.claims.get("id").and_then(Value::as_str) != Some(signer.as_str()) {
+        return failed(Reason::new(
+            ReasonCode::HolderBinding,
+            "the credential was not issued to the presenter",
+        ));
+    }
+    match proof.created() {
+        Some(c) if o.now.unix().saturating_sub(c.unix()) > hb.max_age_secs => {
+            return failed(Reason::new(
+                ReasonCode::KeyBindingError,
+                "the presentation is too old",
+            ));
+        }
+        None => {
+            return failed(Reason::new(
+                ReasonCode::KeyBindingError,
+                "the presentation proof has no created time",
+            ));
+        }
+        Some(_) => {}
+    }
+    let check = ProofCheck {
+        now: o.now,
+        clock_skew_secs: o.clock_skew_secs,
+        purpose: Relationship::Authentication,
+        challenge: hb.nonce,
+        domain: hb.audience,
+    };
+    if let Err(e) = vp.verify(&[key], &check) {
+        let mut reason = di_reason(e);
+        if reason.code == ReasonCode::BadSignature {
+            reason = Reason::new(
+                ReasonCode::KeyBindingError,
+                "the holder's signature does not verify",
+            );
+        }
+        return failed(reason);
+    }
+    if let Some(r) = consume_nonce(v, o)? {
+        return failed(r);
+    }
+    let status = if hb.audience.is_some() && hb.nonce.is_some() {
         HolderBindingStatus::Verified
     } else {
         HolderBindingStatus::KeyBindingOnly

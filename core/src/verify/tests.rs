@@ -687,3 +687,379 @@ fn scanned_qr_payloads_verify_like_the_text() {
         &[ReasonCode::Malformed],
     );
 }
+
+// ---- Data Integrity eddsa-jcs-2022 ------------------------------------------
+
+fn di_document(text: &str) -> Map<String, Value> {
+    crate::json::parse_object(text.as_bytes(), JsonLimits::DEFAULT).expect("json")
+}
+
+#[test]
+fn data_integrity_jcs_credentials() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = verifier();
+    let credential = w.issue(CredentialFormat::DataIntegrityJcs);
+    let verdict = check(&v, &credential, &opts, &[]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaJcs2022));
+    assert_eq!(verdict.issuer.as_deref(), Some(w.issuer_did.as_str()));
+    assert_eq!(verdict.claims["family_name"], "Haddad");
+    assert_eq!(verdict.claims["id"], w.holder_did.as_str());
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::NotChecked);
+    assert_eq!(verdict.to_json()["format"], "di-eddsa-jcs-2022");
+    // The schema step runs on the credential's subject, as for VC-JOSE.
+    let schema = Policy {
+        accepted_types: vec!["ResidencePermitCredential".into()],
+        required_claims: vec!["given_name".into()],
+        require_schema: true,
+    };
+    check(
+        &v,
+        &credential,
+        &VerifyOptions {
+            policy: &schema,
+            ..opts
+        },
+        &[],
+    );
+
+    let doc = di_document(&credential);
+    let run = |d: &Map<String, Value>, expected: &[ReasonCode]| {
+        check(&v, &Value::Object(d.clone()).to_string(), &opts, expected)
+    };
+    // Tampered claim, validity, or proof options: forged.
+    for path in [
+        &["credentialSubject", "given_name"][..],
+        &["validUntil"],
+        &["proof", "created"],
+    ] {
+        let mut d = doc.clone();
+        let mut target = &mut d[path[0]];
+        for p in &path[1..] {
+            target = &mut target[*p];
+        }
+        *target = json!("2026-09-22T00:00:00Z");
+        run(&d, &[ReasonCode::BadSignature]);
+    }
+    // Validity and trust run after the proof, as for the other formats.
+    check(
+        &v,
+        &credential,
+        &VerifyOptions::new(Timestamp::from_unix(UNTIL + 3600), &trust),
+        &[ReasonCode::Expired],
+    );
+    let nobody = TrustList::empty();
+    check(
+        &v,
+        &credential,
+        &VerifyOptions::new(Timestamp::from_unix(NOW), &nobody),
+        &[ReasonCode::UntrustedIssuer],
+    );
+    // A proof created after `now` (beyond the skew) is refused.
+    check(
+        &v,
+        &credential,
+        &VerifyOptions::new(Timestamp::from_unix(ISSUED - 3600), &trust),
+        &[ReasonCode::ProofError],
+    );
+    // Holder binding required: this format has none.
+    check(
+        &v,
+        &credential,
+        &bound(&trust, "counter-1", "n-1"),
+        &[ReasonCode::HolderBinding],
+    );
+    // A proof with another purpose.
+    let mut d = doc.clone();
+    d["proof"]["proofPurpose"] = json!("authentication");
+    run(&d, &[ReasonCode::ProofError]);
+    // A proof by someone else's key, for an issuer that did not sign.
+    let other = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let mut d = doc.clone();
+    d.remove("proof");
+    let options = crate::di::ProofOptions::assertion(
+        crate::did::key::did_key_method_id(&did_key_from_public(&other.public_key())),
+        Timestamp::from_unix(ISSUED),
+    );
+    crate::di::proof::add_proof(&mut d, &options, &other).expect("proof");
+    run(&d, &[ReasonCode::InvalidKey]);
+    // … unless the issuer's own proof is there too: a proof set, all verified.
+    let mut set = doc.clone();
+    crate::di::proof::add_proof(&mut set, &options, &other).expect("proof");
+    assert_eq!(set["proof"].as_array().map(Vec::len), Some(2));
+    run(&set, &[]);
+    let mut broken = set.clone();
+    broken["proof"][1]["created"] = json!("2026-09-20T00:00:00Z");
+    run(&broken, &[ReasonCode::BadSignature]);
+    // The verification method must be the did:key's own.
+    let mut d = doc.clone();
+    d["proof"]["verificationMethod"] = json!(format!("{}#other", w.issuer_did));
+    run(&d, &[ReasonCode::DidInvalid]);
+}
+
+#[test]
+fn data_integrity_parse_step_refusals() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = verifier();
+    let doc = di_document(&w.issue(CredentialFormat::DataIntegrityJcs));
+    let run = |d: Value, expected: &[ReasonCode]| {
+        let verdict = check(&v, &d.to_string(), &opts, expected);
+        assert_eq!(verdict.checks[0].name, CheckName::Parse);
+        assert_eq!(verdict.checks[0].outcome, Outcome::Failed);
+        assert_eq!(verdict.format, None);
+    };
+    // Contexts: remote or inline, anywhere, before anything else is looked at
+    // (even a document without a proof).
+    let mut d = doc.clone();
+    d["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://evil.example/v1"
+    ]);
+    run(Value::Object(d), &[ReasonCode::ContextNotAllowed]);
+    let mut d = doc.clone();
+    d["credentialSubject"]["@context"] = json!({"given_name": "https://evil.example/name"});
+    d.remove("proof");
+    run(Value::Object(d), &[ReasonCode::ContextNotAllowed]);
+    // No proof, another cryptosuite, a malformed proof, too many proofs.
+    let mut d = doc.clone();
+    d.remove("proof");
+    run(Value::Object(d), &[ReasonCode::Malformed]);
+    let mut d = doc.clone();
+    d["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+    run(Value::Object(d), &[ReasonCode::UnsupportedAlgorithm]);
+    let mut d = doc.clone();
+    d["proof"]["proofValue"] = json!("not multibase");
+    run(Value::Object(d), &[ReasonCode::ProofError]);
+    let mut d = doc.clone();
+    d["proof"] = Value::Array(vec![doc["proof"].clone(); 9]);
+    run(Value::Object(d), &[ReasonCode::ResourceLimit]);
+    // JSON that the strict parser refuses.
+    let text = Value::Object(doc.clone()).to_string();
+    let dup = text.replacen("{", r#"{"issuer":"did:key:x","#, 1);
+    let verdict = check(&v, &dup, &opts, &[ReasonCode::Malformed]);
+    assert_eq!(verdict.format, None);
+    check(&v, "{", &opts, &[ReasonCode::Malformed]);
+    check(&v, &"[".repeat(100), &opts, &[ReasonCode::Malformed]);
+    check(
+        &v,
+        &format!("{}{}", "{\"a\":".repeat(40), "1"),
+        &opts,
+        &[ReasonCode::ResourceLimit],
+    );
+}
+
+/// A did:example issuer whose document lists an assertion key and an
+/// authentication key: DI proofs resolve through the same `DidResolver`.
+#[test]
+fn data_integrity_through_a_resolver() {
+    let key = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let (did, doc) = example_issuer(&key);
+    let issue_with = |kid: &str| {
+        Issuer::new(&key, did.clone(), kid.to_owned())
+            .issue(
+                &permit_request(CredentialFormat::DataIntegrityJcs),
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue")
+    };
+    let trust = TrustList::empty().with(did.as_str(), None);
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = Verifier::new(Arc::new(Example(doc)));
+    check(&v, &issue_with("#key-1"), &opts, &[]);
+    check(&v, &issue_with("did:example:immigration#key-1"), &opts, &[]);
+    // An authentication key must not make assertion proofs.
+    check(
+        &v,
+        &issue_with("did:example:immigration#auth"),
+        &opts,
+        &[ReasonCode::DidInvalid],
+    );
+    let down = Verifier::new(Arc::new(Down));
+    assert!(matches!(
+        down.verify(&issue_with("#key-1"), &opts),
+        Err(VerifyError::Resolution(_))
+    ));
+}
+
+/// A Data Integrity presentation: the credential of an Ed25519 did:key
+/// holder, presented with an authentication proof for a counter's challenge.
+#[test]
+fn data_integrity_presentations() {
+    use crate::di::presentation::{PresentationInput, present};
+    let w = World::new();
+    let holder = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let holder_did = did_key_from_public(&holder.public_key());
+    let holder_vm = crate::did::key::did_key_method_id(&holder_did);
+    let credential = Issuer::with_did_key(&w.issuer)
+        .issue(
+            &IssueRequest {
+                holder: Some(holder_did.clone()),
+                valid_until: Some(Timestamp::from_unix(UNTIL)),
+                ..permit_request(CredentialFormat::DataIntegrityJcs)
+            },
+            Timestamp::from_unix(ISSUED),
+            &mut rand_core::OsRng,
+        )
+        .expect("issue");
+    let credential = di_document(&credential);
+    let make = |signer: &SecretKey, nonce: &str, aud: &str, created: i64| {
+        let vp = present(
+            credential.clone(),
+            &PresentationInput {
+                holder: holder_did.as_str(),
+                verification_method: &holder_vm,
+                challenge: nonce,
+                domain: aud,
+                created: Timestamp::from_unix(created),
+            },
+            signer,
+        )
+        .expect("present");
+        Value::Object(vp).to_string()
+    };
+    let trust = w.trust();
+    let v = verifier();
+    let opts = bound(&trust, "counter-1", "n-1");
+    let vp = make(&holder, "n-1", "counter-1", NOW - 10);
+    let verdict = check(&v, &vp, &opts, &[]);
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::Verified);
+    assert_eq!(verdict.format, Some(Format::DiEddsaJcs2022));
+    assert_eq!(verdict.claims["given_name"], "Amira");
+    // A quick check of the same presentation: the holder proof still verifies.
+    let quick = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let verdict = check(&v, &vp, &quick, &[]);
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::KeyBindingOnly);
+
+    // Another counter's nonce or audience, a stale presentation, a forger.
+    check(
+        &v,
+        &make(&holder, "n-2", "counter-1", NOW - 10),
+        &opts,
+        &[ReasonCode::WrongNonce],
+    );
+    check(
+        &v,
+        &make(&holder, "n-1", "counter-2", NOW - 10),
+        &opts,
+        &[ReasonCode::WrongAudience],
+    );
+    check(
+        &v,
+        &make(&holder, "n-1", "counter-1", NOW - 3600),
+        &opts,
+        &[ReasonCode::KeyBindingError],
+    );
+    let thief = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    check(
+        &v,
+        &make(&thief, "n-1", "counter-1", NOW - 10),
+        &opts,
+        &[ReasonCode::KeyBindingError],
+    );
+    // The presentation changed after signing (its holder swapped).
+    let mut d = di_document(&vp);
+    d["holder"] = json!(w.issuer_did.as_str());
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::HolderBinding],
+    );
+    // An unsigned presentation proves nothing about the holder.
+    let mut d = di_document(&vp);
+    d.remove("proof");
+    check(
+        &v,
+        &Value::Object(d.clone()).to_string(),
+        &opts,
+        &[ReasonCode::HolderBinding],
+    );
+    let verdict = check(&v, &Value::Object(d).to_string(), &quick, &[]);
+    assert_eq!(verdict.holder_binding, HolderBindingStatus::NotChecked);
+    // A tampered credential inside: the issuer's proof fails first.
+    let forged = vp.replacen("Amira", "Amina", 1);
+    check(&v, &forged, &opts, &[ReasonCode::BadSignature]);
+    // A presentation outside the data model.
+    let mut d = di_document(&vp);
+    d["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2"]);
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::Malformed],
+    );
+    // Two credentials, or none, are not one presentation.
+    let mut d = di_document(&vp);
+    d["verifiableCredential"] = json!([credential.clone(), credential.clone()]);
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::ProofError],
+    );
+
+    // Single use with a nonce store.
+    let store = Arc::new(MemoryNonceStore::new());
+    store.issue(
+        "n-1",
+        Timestamp::from_unix(NOW + 600),
+        Timestamp::from_unix(NOW),
+    );
+    let v = verifier().with_nonce_store(store);
+    check(&v, &vp, &opts, &[]);
+    check(&v, &vp, &opts, &[ReasonCode::Replay]);
+}
+
+/// The W3C eddsa-jcs-2022 vector is authentic (see `di::tests`) but names an
+/// `https:` issuer, which is not a DID: the pipeline stops at resolve_issuer.
+#[test]
+fn w3c_vector_issuer_is_not_a_did() {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../shared/vectors/vc-di-eddsa/TestVectors/eddsa-jcs-2022/signedJCS.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("vector");
+    let trust = TrustList::empty();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let verdict = check(&verifier(), &text, &opts, &[ReasonCode::DidInvalid]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaJcs2022));
+    assert_eq!(verdict.checks[1].name, CheckName::ResolveIssuer);
+    assert_eq!(verdict.checks[1].outcome, Outcome::Failed);
+}
+
+/// `credentialStatus` of a Data Integrity credential goes to the status step.
+#[test]
+fn data_integrity_status() {
+    let w = World::new();
+    let entry = json!({
+        "id": "https://issuer.example/status/1#7", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "7",
+        "statusListCredential": "https://issuer.example/status/1"
+    });
+    let credential = Issuer::with_did_key(&w.issuer)
+        .issue(
+            &IssueRequest {
+                status: Some(entry),
+                ..permit_request(CredentialFormat::DataIntegrityJcs)
+            },
+            Timestamp::from_unix(ISSUED),
+            &mut rand_core::OsRng,
+        )
+        .expect("issue");
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let revoked = verifier().with_status(Arc::new(FixedStatus(Ok(StatusOutcome::Revoked))));
+    check(&revoked, &credential, &opts, &[ReasonCode::Revoked]);
+    let valid = verifier().with_status(Arc::new(FixedStatus(Ok(StatusOutcome::Valid))));
+    let verdict = check(&valid, &credential, &opts, &[]);
+    assert!(
+        verdict
+            .checks
+            .iter()
+            .any(|c| c.name == CheckName::Status && c.outcome == Outcome::Passed)
+    );
+}

@@ -229,6 +229,10 @@ pub enum Format {
     VcJwt,
     /// SD-JWT VC (`dc+sd-jwt`), possibly with key binding.
     DcSdJwt,
+    /// A JSON credential secured with Data Integrity proofs of the
+    /// `eddsa-jcs-2022` cryptosuite.
+    #[serde(rename = "di-eddsa-jcs-2022")]
+    DiEddsaJcs2022,
 }
 
 /// What was established about holder binding.

@@ -298,6 +298,7 @@ fn format_name(f: Format) -> &'static str {
     match f {
         Format::DcSdJwt => "dc+sd-jwt",
         Format::VcJwt => "vc+jwt",
+        Format::DiEddsaJcs2022 => "di-eddsa-jcs-2022",
     }
 }
 
@@ -702,6 +703,8 @@ impl Wallet {
                     .collect();
                 (key, paths)
             }
+            // The wallet presents SD-JWT VC and VC-JOSE credentials only.
+            Format::DiEddsaJcs2022 => return Err(rejected(ReasonCode::UnsupportedAlgorithm)),
             Format::VcJwt => {
                 let did = verdict
                     .claims

@@ -1,0 +1,281 @@
+//! Data Integrity `eddsa-jcs-2022` verification next to the Ed25519
+//! `verify_strict` floor, measured in the same run (issue 6: JCS ≥ 70 % of
+//! the floor).
+//!
+//! `cargo bench -p stele-core --bench di` runs the criterion groups and then
+//! prints a Markdown table of ops/s and ratios to the floor;
+//! `STELE_BENCH_QUICK=1` shortens everything; `-- --test` runs each bench
+//! once and skips the table. See `benches/README.md`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod support;
+use support::{paired, quick};
+
+use criterion::Criterion;
+use ed25519_dalek::Signer as _;
+use serde_json::{Map, Value, json};
+
+use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use stele_core::di::UnverifiedSecuredDocument;
+use stele_core::di::eddsa_jcs;
+use stele_core::di::jcs::canonicalize_object;
+use stele_core::did::key::{DidKeyResolver, did_key_from_public};
+use stele_core::json::{self, JsonLimits};
+use stele_core::key::{KeyType, SecretKey};
+use stele_core::time::Timestamp;
+use stele_core::verify::{TrustList, Verifier, VerifyOptions};
+
+const ISSUED: i64 = 1_790_000_000;
+const NOW: i64 = ISSUED + 86_400;
+const UNTIL: i64 = ISSUED + 365 * 86_400;
+
+fn permit_claims() -> Map<String, Value> {
+    match json!({
+        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
+        "nationality": "SYR", "document_number": "RP-2026-000123",
+        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
+        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
+        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
+        "access_to_labour_market": true
+    }) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+struct Fixture {
+    trust: TrustList,
+    verifier: Verifier,
+    /// The residence permit with an eddsa-jcs-2022 proof (JSON text).
+    credential: String,
+    /// The credential as a parsed object (for the JCS-only bench).
+    document: Map<String, Value>,
+    ed_vk: ed25519_dalek::VerifyingKey,
+    /// The floor: a 300-byte message, as in the engine bench.
+    ed_msg: Vec<u8>,
+    ed_sig: ed25519_dalek::Signature,
+    /// The credential's own signed bytes (the 64-byte hash data) and signature.
+    di_msg: [u8; 64],
+    di_sig: ed25519_dalek::Signature,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let issuer = SecretKey::from_bytes(KeyType::Ed25519, &[42u8; 32]).expect("key");
+        let issuer_did = did_key_from_public(&issuer.public_key());
+        let holder = SecretKey::from_bytes(KeyType::Ed25519, &[43u8; 32]).expect("key");
+        let credential = Issuer::with_did_key(&issuer)
+            .issue(
+                &IssueRequest {
+                    credential_type: "ResidencePermitCredential",
+                    claims: permit_claims(),
+                    holder: Some(did_key_from_public(&holder.public_key())),
+                    valid_from: None,
+                    valid_until: Some(Timestamp::from_unix(UNTIL)),
+                    format: CredentialFormat::DataIntegrityJcs,
+                    status: None,
+                },
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue");
+        let document =
+            json::parse_object(credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
+        let parsed = UnverifiedSecuredDocument::from_document(document.clone()).expect("di");
+        let proof = &parsed.proofs()[0];
+        let data =
+            eddsa_jcs::hash_data(parsed.unverified_document(), proof.members()).expect("hash data");
+        let SecretKey::Ed25519(sk) = &issuer else {
+            panic!("issuer is Ed25519")
+        };
+        let ed_msg: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+        let fixture = Fixture {
+            trust: TrustList::empty()
+                .with(issuer_did.as_str(), Some(&["ResidencePermitCredential"])),
+            verifier: Verifier::new(Arc::new(DidKeyResolver::default())),
+            credential,
+            document,
+            ed_vk: sk.verifying_key(),
+            ed_sig: sk.sign(&ed_msg),
+            ed_msg,
+            di_msg: data.to_bytes(),
+            di_sig: ed25519_dalek::Signature::from_slice(proof.proof_value()).expect("sig"),
+        };
+        assert!(fixture.verify_di(), "the benchmarked credential verifies");
+        assert!(fixture.floor_di_input());
+        fixture
+    }
+
+    fn floor_ed25519(&self) -> bool {
+        self.ed_vk
+            .verify_strict(black_box(&self.ed_msg), black_box(&self.ed_sig))
+            .is_ok()
+    }
+
+    fn floor_di_input(&self) -> bool {
+        self.ed_vk
+            .verify_strict(black_box(&self.di_msg), black_box(&self.di_sig))
+            .is_ok()
+    }
+
+    fn verify_di(&self) -> bool {
+        let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &self.trust);
+        self.verifier
+            .verify(black_box(&self.credential), &opts)
+            .expect("could check")
+            .verified
+    }
+
+    fn canonicalize(&self) -> usize {
+        canonicalize_object(black_box(&self.document))
+            .expect("jcs")
+            .len()
+    }
+
+    /// Parse, allow-list, and read the proofs (incl. base58 decoding).
+    fn read_document(&self) -> usize {
+        let doc = json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
+            .expect("json");
+        stele_core::di::context::check_contexts(&doc).expect("contexts");
+        UnverifiedSecuredDocument::from_document(doc)
+            .expect("di")
+            .proofs()
+            .len()
+    }
+
+    /// The Data Integrity verification alone (no pipeline): read, then verify
+    /// every proof with the already-known key.
+    fn verify_document(&self) -> bool {
+        let doc = json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
+            .expect("json");
+        let key = stele_core::key::PublicKey::Ed25519(self.ed_vk);
+        let check = stele_core::di::ProofCheck {
+            now: Timestamp::from_unix(NOW),
+            clock_skew_secs: 60,
+            purpose: stele_core::did::Relationship::AssertionMethod,
+            challenge: None,
+            domain: None,
+        };
+        UnverifiedSecuredDocument::from_document(doc)
+            .expect("di")
+            .verify(&[key], &check)
+            .is_ok()
+    }
+
+    /// Transformation, proof configuration and both SHA-256 hashes.
+    fn hash_data(&self) -> u8 {
+        let mut doc = self.document.clone();
+        let Some(Value::Object(proof)) = doc.remove("proof") else {
+            return 0;
+        };
+        eddsa_jcs::hash_data(black_box(&doc), &proof)
+            .expect("hash data")
+            .to_bytes()[0]
+    }
+
+    fn parse(&self) -> usize {
+        json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
+            .expect("json")
+            .len()
+    }
+}
+
+fn criterion_benches(c: &mut Criterion, f: &Fixture) {
+    let mut g = c.benchmark_group("floor");
+    g.bench_function("ed25519_verify_strict", |b| b.iter(|| f.floor_ed25519()));
+    g.bench_function("ed25519_verify_strict_di_hash_data", |b| {
+        b.iter(|| f.floor_di_input())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("verify");
+    g.bench_function("di_eddsa_jcs_2022", |b| b.iter(|| f.verify_di()));
+    g.finish();
+
+    let mut g = c.benchmark_group("di");
+    g.bench_function("jcs_canonicalize_credential", |b| {
+        b.iter(|| f.canonicalize())
+    });
+    g.bench_function("json_parse_credential", |b| b.iter(|| f.parse()));
+    g.bench_function("read_document", |b| b.iter(|| f.read_document()));
+    g.bench_function("clone_and_hash_data", |b| b.iter(|| f.hash_data()));
+    g.bench_function("verify_document_known_key", |b| {
+        b.iter(|| f.verify_document())
+    });
+    g.finish();
+}
+
+fn summary(f: &Fixture) {
+    let (round, rounds) = if quick() {
+        (Duration::from_millis(100), 1)
+    } else {
+        (Duration::from_millis(250), 6)
+    };
+    let ed_floor = || f.floor_ed25519();
+    let di_floor = || f.floor_di_input();
+    let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds, 16);
+    let ed = m(&ed_floor, &ed_floor);
+    let di = m(&|| f.verify_di(), &ed_floor);
+    let di_same = m(&|| f.verify_di(), &di_floor);
+    let jcs = m(&|| f.canonicalize() > 0, &ed_floor);
+    let parse = m(&|| f.parse() > 0, &ed_floor);
+
+    const ED: &str = "ed25519 verify_strict (300 B)";
+    const ED_SAME: &str = "ed25519 verify_strict, same 64 B hash data";
+    let rows: [(&str, (f64, f64), &str); 5] = [
+        ("floor/ed25519_verify_strict", ed, ED),
+        ("verify/di_eddsa_jcs_2022", di, ED),
+        ("verify/di_eddsa_jcs_2022", di_same, ED_SAME),
+        ("di/jcs_canonicalize_credential", jcs, ED),
+        ("di/json_parse_credential", parse, ED),
+    ];
+    println!();
+    println!(
+        "Summary (each op and its floor in {rounds} alternating rounds of {} ms, best of each{}):",
+        round.as_millis(),
+        if quick() { ", STELE_BENCH_QUICK" } else { "" }
+    );
+    println!();
+    println!("| bench | ops/s | floor | floor ops/s | ratio |");
+    println!("|---|---:|---|---:|---:|");
+    for (name, (ops, floor_ops), floor) in rows {
+        println!(
+            "| {name} | {ops:.0} | {floor} | {floor_ops:.0} | {:.1} % |",
+            100.0 * ops / floor_ops
+        );
+    }
+    println!();
+    println!(
+        "Credential: {} B of JSON; signed bytes: 64 B (SHA-256 of the proof configuration ‖ SHA-256 of the document).",
+        f.credential.len()
+    );
+    let target = |ratio: f64| if ratio >= 0.70 { "met" } else { "MISSED" };
+    println!(
+        "Target (eddsa-jcs-2022 verify ≥ 70 % of the Ed25519 verify_strict floor): {} against the 300 B floor, {} against the same-input floor.",
+        target(di.0 / di.1),
+        target(di_same.0 / di_same.1),
+    );
+}
+
+fn main() {
+    let test_mode = !support::summary_wanted();
+    let fixture = Fixture::new();
+    let (measure, warm, samples) = if quick() {
+        (Duration::from_millis(300), Duration::from_millis(100), 10)
+    } else {
+        (Duration::from_secs(3), Duration::from_secs(1), 20)
+    };
+    let mut c = Criterion::default()
+        .measurement_time(measure)
+        .warm_up_time(warm)
+        .sample_size(samples)
+        .configure_from_args();
+    criterion_benches(&mut c, &fixture);
+    c.final_summary();
+    if !test_mode {
+        summary(&fixture);
+    }
+}
