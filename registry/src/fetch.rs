@@ -157,6 +157,23 @@ impl<F: Fetch + ?Sized> Fetch for std::sync::Arc<F> {
     }
 }
 
+/// The [`Fetch`] of a host that fetches nothing: every URL is refused as the
+/// default [`FetchPolicy`] refuses it ([`FetchError::NotAllowed`] for a
+/// well-formed `https` URL). With it, a did:web issuer is a typed refusal
+/// ("resolution forbidden") rather than an unknown DID method.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFetch;
+
+impl Fetch for NoFetch {
+    fn get(&self, url: &str, _accept: &[&str]) -> Result<Fetched, FetchError> {
+        match FetchPolicy::default().check_url(url) {
+            Err(e) => Err(e),
+            // Unreachable with the empty allow-list; refused all the same.
+            Ok(u) => Err(FetchError::NotAllowed(u.host.to_string())),
+        }
+    }
+}
+
 /// Why a fetch was refused or failed.
 ///
 /// [`FetchError::is_outage`] separates "could not check" (the server is down,
