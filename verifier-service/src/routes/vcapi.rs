@@ -212,7 +212,10 @@ pub(crate) async fn issue_credential(
         .get("format")
         .and_then(Value::as_str)
         .unwrap_or("sd-jwt");
+    // This route answers with an enveloped (JOSE) credential: Data
+    // Integrity issuance is not offered here.
     let format = CredentialFormat::from_name(format_name)
+        .filter(|f| !matches!(f, CredentialFormat::DataIntegrityJcs))
         .ok_or_else(|| Problem::bad_request("options.format must be sd-jwt or jwt"))?;
     let credential_type = credential
         .get("type")
@@ -295,7 +298,9 @@ pub(crate) async fn issue_credential(
                     .detail(e.to_string())
                 })?;
                 let status = match format {
-                    CredentialFormat::Jwt => stele_core::status::credential_status(&entries),
+                    CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs => {
+                        stele_core::status::credential_status(&entries)
+                    }
                     CredentialFormat::SdJwt => stele_core::status::sd_jwt_status_claim(&entries),
                 };
                 let key = agency.signing_key().ok_or_else(Problem::internal)?;
@@ -322,7 +327,8 @@ pub(crate) async fn issue_credential(
     };
     let media = match format {
         CredentialFormat::SdJwt => "application/dc+sd-jwt",
-        CredentialFormat::Jwt => "application/vc+jwt",
+        // Data Integrity was refused above.
+        CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs => "application/vc+jwt",
     };
     Ok(json_no_store(
         StatusCode::CREATED,
