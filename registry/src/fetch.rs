@@ -6,7 +6,7 @@
 //! This module holds what needs no network: the policy, the strict reading of
 //! `https` URLs ([`FetchUrl`]), the classification of addresses
 //! ([`forbidden_address`]), the [`Fetch`] seam and its typed [`FetchError`].
-//! [`GuardedFetcher`] (cargo feature `http`) is the implementation over
+//! `GuardedFetcher` (cargo feature `http`) is the implementation over
 //! reqwest: DNS is resolved once by a resolver that checks every address and
 //! the connection goes only to those checked addresses, redirects are
 //! followed by hand and re-checked, and the body is read through a cap.
