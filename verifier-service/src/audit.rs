@@ -340,24 +340,25 @@ fn writer_loop(
         if batch.is_empty() {
             continue;
         }
+        let mut replies = Vec::with_capacity(batch.len());
+        let mut chained = prev.clone();
         let records: Vec<Record> = batch
-            .iter()
+            .into_iter()
             .enumerate()
-            .scan(prev.clone(), |p, (i, (e, _))| {
-                let r = Record::from_entry(e.clone(), next + i as u64, p.clone());
-                p.clone_from(&r.hash);
-                Some(r)
+            .map(|(i, (e, reply))| {
+                replies.push(reply);
+                let r = Record::from_entry(e, next + i as u64, std::mem::take(&mut chained));
+                chained.clone_from(&r.hash);
+                r
             })
             .collect();
         match commit(db, &records) {
             Ok(()) => {
                 let n = records.len() as u64;
                 next += n;
-                if let Some(last) = records.last() {
-                    prev.clone_from(&last.hash);
-                }
+                prev = chained;
                 metrics.audit_records(n);
-                for ((_, reply), r) in batch.into_iter().zip(&records) {
+                for (reply, r) in replies.into_iter().zip(&records) {
                     let _ = reply.send(Ok(r.seq));
                 }
                 if let Some(a) = anchor {
@@ -365,7 +366,7 @@ fn writer_loop(
                 }
             }
             Err(e) => {
-                for (_, reply) in batch {
+                for reply in replies {
                     let _ = reply.send(Err(e.clone()));
                 }
             }

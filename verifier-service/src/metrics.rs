@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -15,13 +15,18 @@ pub const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-/// The service's metrics.
+/// outcome → reason → count.
+type VerificationCounts = BTreeMap<String, BTreeMap<String, AtomicU64>>;
+/// method → route → status → count.
+type RequestCounts = BTreeMap<String, BTreeMap<String, BTreeMap<u16, AtomicU64>>>;
+
+/// The service's metrics. Counting a request or a verification takes a
+/// read lock and an atomic add (no allocation); only the first sight of a
+/// label set takes the write lock.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// (outcome, reason) → count.
-    verifications: Mutex<BTreeMap<(String, String), u64>>,
-    /// (method, route, status) → count.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    verifications: RwLock<VerificationCounts>,
+    requests: RwLock<RequestCounts>,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -48,14 +53,12 @@ impl Metrics {
     /// Counts one verification: `outcome` is `verified`, `rejected` or
     /// `could_not_check`; a rejection counts once per reason code.
     pub fn verification(&self, outcome: &str, reasons: &[&str], took: Duration) {
-        let mut v = self.verifications.lock().unwrap_or_else(|p| p.into_inner());
         if reasons.is_empty() {
-            *v.entry((outcome.to_owned(), String::new())).or_default() += 1;
+            self.count_verification(outcome, "");
         }
         for r in reasons {
-            *v.entry((outcome.to_owned(), (*r).to_owned())).or_default() += 1;
+            self.count_verification(outcome, r);
         }
-        drop(v);
         let secs = took.as_secs_f64();
         for (i, le) in LATENCY_BUCKETS.iter().enumerate() {
             if secs <= *le {
@@ -69,11 +72,46 @@ impl Metrics {
         );
     }
 
+    fn count_verification(&self, outcome: &str, reason: &str) {
+        {
+            let v = self.verifications.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = v.get(outcome).and_then(|m| m.get(reason)) {
+                n.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        let mut v = self
+            .verifications
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        v.entry(outcome.to_owned())
+            .or_default()
+            .entry(reason.to_owned())
+            .or_default()
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts one HTTP request by route template.
     pub fn request(&self, method: &str, route: &str, status: u16) {
-        let mut r = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *r.entry((method.to_owned(), route.to_owned(), status))
-            .or_default() += 1;
+        {
+            let r = self.requests.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = r
+                .get(method)
+                .and_then(|m| m.get(route))
+                .and_then(|m| m.get(&status))
+            {
+                n.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        let mut r = self.requests.write().unwrap_or_else(|p| p.into_inner());
+        r.entry(method.to_owned())
+            .or_default()
+            .entry(route.to_owned())
+            .or_default()
+            .entry(status)
+            .or_default()
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a chain error (an outage seen by a verification or a probe).
@@ -97,11 +135,13 @@ impl Metrics {
 
     /// The number of verifications counted with `outcome` (any reason).
     pub fn verifications_with(&self, outcome: &str) -> u64 {
-        let v = self.verifications.lock().unwrap_or_else(|p| p.into_inner());
-        v.iter()
-            .filter(|((o, r), _)| o == outcome && (r.is_empty() || outcome != "rejected"))
-            .map(|(_, n)| *n)
-            .sum()
+        let v = self.verifications.read().unwrap_or_else(|p| p.into_inner());
+        v.get(outcome).map_or(0, |m| {
+            m.iter()
+                .filter(|(r, _)| r.is_empty() || outcome != "rejected")
+                .map(|(_, n)| n.load(Ordering::Relaxed))
+                .sum()
+        })
     }
 
     /// The text exposition.
@@ -112,12 +152,15 @@ impl Metrics {
         );
         out.push_str("# TYPE stele_verifications_total counter\n");
         {
-            let v = self.verifications.lock().unwrap_or_else(|p| p.into_inner());
-            for ((outcome, reason), n) in v.iter() {
-                let _ = writeln!(
-                    out,
-                    "stele_verifications_total{{outcome=\"{outcome}\",reason=\"{reason}\"}} {n}"
-                );
+            let v = self.verifications.read().unwrap_or_else(|p| p.into_inner());
+            for (outcome, reasons) in v.iter() {
+                for (reason, n) in reasons {
+                    let n = n.load(Ordering::Relaxed);
+                    let _ = writeln!(
+                        out,
+                        "stele_verifications_total{{outcome=\"{outcome}\",reason=\"{reason}\"}} {n}"
+                    );
+                }
             }
         }
         out.push_str(
@@ -146,12 +189,17 @@ impl Metrics {
         out.push_str("# HELP stele_http_requests_total HTTP requests by method, route template and status.\n");
         out.push_str("# TYPE stele_http_requests_total counter\n");
         {
-            let r = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-            for ((method, route, status), n) in r.iter() {
-                let _ = writeln!(
-                    out,
-                    "stele_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
-                );
+            let r = self.requests.read().unwrap_or_else(|p| p.into_inner());
+            for (method, routes) in r.iter() {
+                for (route, statuses) in routes {
+                    for (status, n) in statuses {
+                        let n = n.load(Ordering::Relaxed);
+                        let _ = writeln!(
+                            out,
+                            "stele_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+                        );
+                    }
+                }
             }
         }
         let counters = [

@@ -29,7 +29,12 @@ impl RateLimiter {
             return Ok(());
         }
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, last) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        if !buckets.contains_key(key) {
+            buckets.insert(key.to_owned(), (self.burst, now));
+        }
+        let Some((tokens, last)) = buckets.get_mut(key) else {
+            return Ok(());
+        };
         let elapsed = now.saturating_duration_since(*last).as_secs_f64();
         *tokens = (*tokens + elapsed * self.per_second).min(self.burst);
         *last = now;

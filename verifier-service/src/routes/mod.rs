@@ -92,11 +92,10 @@ async fn guard(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "<unmatched>".to_owned(), |m| m.as_str().to_owned());
+    // A `Method` and a `MatchedPath` (an `Arc<str>`) are cheap to clone.
+    let method = req.method().clone();
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("<unmatched>", MatchedPath::as_str);
     let timeout = Duration::from_millis(state.config().limits.request_timeout_ms);
     let response = match tokio::time::timeout(timeout, async {
         let _permit = semaphore.acquire().await;
@@ -108,7 +107,7 @@ async fn guard(
         Err(_) => Problem::timeout().into_response(),
     };
     let status = response.status().as_u16();
-    state.metrics().request(&method, &route, status);
+    state.metrics().request(method.as_str(), route, status);
     if state.config().log_requests {
         let reasons = response
             .extensions()
