@@ -40,6 +40,7 @@ pub mod problem;
 pub mod ratelimit;
 mod routes;
 pub mod state;
+mod workers;
 
 use std::future::Future;
 use std::net::SocketAddr;

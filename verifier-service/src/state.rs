@@ -36,6 +36,7 @@ use crate::config::{ChainSetting, Config, CounterConfig, FetchConfig, PolicyConf
 use crate::metrics::{CacheSnapshot, Metrics};
 use crate::problem::Problem;
 use crate::ratelimit::RateLimiter;
+use crate::workers::{Workers, default_threads};
 
 /// The file the generated counter key is written to (mode 0600).
 pub const COUNTER_KEY_FILE: &str = "counter-api-key";
@@ -163,6 +164,8 @@ pub(crate) struct Inner {
     pub issuer_key_hash: Option<String>,
     pub status_reader: ChainStatus,
     pub generated_counter_key: Option<String>,
+    /// The threads verifications run on.
+    verify_workers: Workers,
 }
 
 /// What the caller of [`crate::start_with`] may supply instead of opening things itself.
@@ -352,6 +355,7 @@ impl AppState {
             issuer_key_hash,
             status_reader,
             generated_counter_key: generated,
+            verify_workers: Workers::start(default_threads(), "stele-verify"),
         })))
     }
 
@@ -522,31 +526,34 @@ impl AppState {
         let state = self.clone();
         let c = counter.clone();
         let ttl = self.0.config.limits.challenge_ttl_secs;
-        let result = tokio::task::spawn_blocking(move || {
-            let verifier = if run.nonce.is_some() && !run.nonce_from_store {
-                &c.verifier_without_nonces
-            } else {
-                &c.verifier
-            };
-            let audience = run.audience.as_deref().unwrap_or(&c.audience);
-            let holder_binding = match run.nonce.as_deref() {
-                Some(nonce) => HolderBinding {
-                    required: true,
-                    audience: Some(audience),
-                    nonce: Some(nonce),
-                    max_age_secs: ttl.max(300),
-                },
-                None => HolderBinding::NONE,
-            };
-            let options = VerifyOptions {
-                holder_binding,
-                policy: &c.policy,
-                ..VerifyOptions::new(now, state.0.trust.as_ref())
-            };
-            verifier.verify(&payload, &options)
-        })
-        .await
-        .map_err(|_| Problem::internal())?;
+        let result = self
+            .0
+            .verify_workers
+            .run(move || {
+                let verifier = if run.nonce.is_some() && !run.nonce_from_store {
+                    &c.verifier_without_nonces
+                } else {
+                    &c.verifier
+                };
+                let audience = run.audience.as_deref().unwrap_or(&c.audience);
+                let holder_binding = match run.nonce.as_deref() {
+                    Some(nonce) => HolderBinding {
+                        required: true,
+                        audience: Some(audience),
+                        nonce: Some(nonce),
+                        max_age_secs: ttl.max(300),
+                    },
+                    None => HolderBinding::NONE,
+                };
+                let options = VerifyOptions {
+                    holder_binding,
+                    policy: &c.policy,
+                    ..VerifyOptions::new(now, state.0.trust.as_ref())
+                };
+                verifier.verify(&payload, &options)
+            })
+            .await
+            .map_err(|()| Problem::internal())?;
 
         let (verdict, outcome) = match result {
             Ok(mut v) => {

@@ -167,9 +167,68 @@ pub(crate) async fn verify(
             },
         )
         .await?;
-    Ok(verdict_response(
-        &verdict,
-        &localized_verdict(&verdict, l),
-        l,
-    ))
+    if !verdict.reasons.is_empty() {
+        return Ok(verdict_response(
+            &verdict,
+            &localized_verdict(&verdict, l),
+            l,
+        ));
+    }
+    // No reason to localise: serialise the verdict directly, without the
+    // intermediate `Value` tree (the same bytes: `to_json` is `to_value`).
+    let body = serde_json::to_vec(&verdict).map_err(|_| Problem::internal())?;
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(l.tag()));
+    r.extensions_mut().insert(LoggedReasons::default());
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use stele_core::verify::verdict::{
+        Check, CheckName, Format, HolderBindingStatus, Outcome, Verdict,
+    };
+
+    use super::*;
+
+    /// The direct serialisation `verify` answers a verified verdict with is
+    /// byte for byte the localised `Value` of the other routes.
+    #[test]
+    fn direct_verdict_bytes_equal_the_localized_json() {
+        let mut claims = serde_json::Map::new();
+        claims.insert("given_name".into(), json!("Ana"));
+        claims.insert("address".into(), json!({"city": "Köln", "zip": "50667"}));
+        let v = Verdict {
+            verified: true,
+            format: Some(Format::DcSdJwt),
+            issuer: Some("did:ethr:0x1".into()),
+            types: vec!["ResidencePermitCredential".into()],
+            claims,
+            valid_from: Some("2026-01-01T00:00:00Z".into()),
+            valid_until: None,
+            holder_binding: HolderBindingStatus::Verified,
+            checks: vec![Check {
+                name: CheckName::Parse,
+                outcome: Outcome::Passed,
+                reason: None,
+            }],
+            reasons: Vec::new(),
+        };
+        for l in [
+            Locale::default(),
+            Locale::from_tag("de").unwrap_or_default(),
+        ] {
+            assert_eq!(
+                serde_json::to_vec(&v).unwrap(),
+                localized_verdict(&v, l).to_string().into_bytes()
+            );
+        }
+    }
 }
