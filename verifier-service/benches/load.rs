@@ -1,28 +1,33 @@
 //! Load benchmark of `POST /v1/verify` (run by hand, not in CI):
 //!
 //! ```sh
-//! cargo bench -p stele-verifier --bench load            # ~40 s
-//! STELE_BENCH_QUICK=1 cargo bench -p stele-verifier --bench load
+//! cargo bench -p stele-verifier --bench load            # ~70 s, 8 s per level
+//! STELE_BENCH_QUICK=1 cargo bench -p stele-verifier --bench load   # 2 s per level
+//! STELE_BENCH_ONLY=ed25519 cargo bench -p stele-verifier --bench load  # one payload (profiling)
 //! ```
 //!
-//! The service runs in this process on 127.0.0.1 with an embedded chain,
-//! an agency accredited on it and a residence permit SD-JWT bound to a
-//! citizen's P-256 key. The load generator (a minimal HTTP/1.1 client, one
-//! keep-alive connection per request in flight, in the same process: it
-//! shares the 2 cores with the service) keeps 1, 16 and 64
-//! requests in flight for a bounded time each and reports requests/s,
-//! p50/p99 latency and errors, next to the Ed25519 `verify_strict` floor
-//! measured in the same run (core/benches/support).
+//! The service runs in this process on 127.0.0.1 with an embedded chain and
+//! an agency accredited on it. The load generator (a minimal HTTP/1.1
+//! client: one keep-alive connection per request in flight, each request's
+//! bytes built once, buffers reused; in the same process, so it shares the
+//! cores with the service) keeps 1, 16 and 64 requests in flight for a
+//! bounded time each and reports requests/s, p50/p99 latency, errors, the
+//! process CPU time per request (robust on a shared machine, where req/s is
+//! not), and the ratio to the same-run floor of the payload's two
+//! signatures (core/benches/support): Ed25519 + P-256, or Ed25519 + Ed25519.
 //!
-//! Two payloads, both chain-anchored SD-JWT presentations with key binding:
-//! - `quick`: one presentation verified again and again without a challenge
-//!   (issuer signature, disclosures, KB-JWT signature, status, trust — the
-//!   nonce is not consumed, so it can be repeated);
+//! Payloads, all chain-anchored SD-JWT VC presentations with key binding:
+//! - `p256`: one presentation bound to a P-256 holder key (phones' secure
+//!   hardware), verified again and again without a challenge (issuer
+//!   signature, disclosures, KB-JWT signature, status, trust — the nonce is
+//!   not consumed, so it can be repeated);
+//! - `ed25519`: the same with an Ed25519 holder key;
 //! - `challenge`: a fresh challenge per request, issued beforehand, each
 //!   presentation bound to its own nonce and consumed (single use) — the
 //!   real counter flow; bounded by the number of challenges prepared.
 //!
-//! Every answer is also an audit record committed to redb before it is sent.
+//! Every answer is also an audit record committed (fsync'd) to redb before
+//! it is sent.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -44,6 +49,8 @@ struct Row {
     requests: usize,
     errors: usize,
     secs: f64,
+    /// Process CPU time (service + load generator) during the level.
+    cpu: Duration,
     p50: Duration,
     p99: Duration,
 }
@@ -67,71 +74,100 @@ impl Conn {
         }
     }
 
-    /// POSTs `body` to `/v1/verify`; returns the status and the body.
-    async fn post(&mut self, key: &str, body: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    /// Sends one prebuilt request (see [`request`]); returns the status and
+    /// the body, read into `buf` (reused: no allocation per request).
+    async fn post(&mut self, req: &[u8], buf: &mut Vec<u8>) -> std::io::Result<u16> {
         use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
-        let req = format!(
-            "POST /v1/verify HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.writer.write_all(req.as_bytes()).await?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line).await?;
-        let status: u16 = line
-            .split(' ')
-            .nth(1)
+        self.writer.write_all(req).await?;
+        buf.clear();
+        self.reader.read_until(b'\n', buf).await?;
+        let status: u16 = std::str::from_utf8(buf)
+            .ok()
+            .and_then(|l| l.split(' ').nth(1))
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| std::io::Error::other("no status line"))?;
         let mut len = 0usize;
         loop {
-            line.clear();
-            self.reader.read_line(&mut line).await?;
-            let l = line.trim_end();
+            buf.clear();
+            self.reader.read_until(b'\n', buf).await?;
+            let l = buf.trim_ascii_end();
             if l.is_empty() {
                 break;
             }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
+            if l.len() > 15 && l[..15].eq_ignore_ascii_case(b"content-length:") {
+                len = std::str::from_utf8(&l[15..])
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
             }
         }
-        let mut buf = vec![0u8; len];
-        self.reader.read_exact(&mut buf).await?;
-        Ok((status, buf))
+        buf.clear();
+        buf.resize(len, 0);
+        self.reader.read_exact(buf).await?;
+        Ok(status)
     }
+}
+
+/// The bytes of one `POST /v1/verify` request, built once per payload.
+fn request(key: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// CPU time (user + system) of this whole process so far: the service and
+/// the load generator, every thread. From /proc (USER_HZ ticks, 10 ms).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the
+    // 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 async fn drive(
     addr: Arc<String>,
-    bodies: Arc<Vec<String>>,
+    requests: Arc<Vec<Vec<u8>>>,
     concurrency: usize,
     duration: Duration,
     mode: &'static str,
-    key: &'static str,
 ) -> Row {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let deadline = Instant::now() + duration;
+    // Connect first, then start the clock.
+    let mut conns = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        conns.push(Conn::open(&addr).await);
+    }
+    let cpu0 = process_cpu();
     let start = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (addr, bodies, next) = (addr.clone(), bodies.clone(), next.clone());
+    let deadline = start + duration;
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|mut conn| {
+            let (addr, requests, next) = (addr.clone(), requests.clone(), next.clone());
             tokio::spawn(async move {
-                let mut conn = Conn::open(&addr).await;
-                let mut lat = Vec::new();
+                let mut lat = Vec::with_capacity(64 * 1024);
+                let mut buf = Vec::with_capacity(4096);
                 let mut errors = 0usize;
                 while Instant::now() < deadline {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let body = if bodies.len() == 1 {
-                        &bodies[0]
-                    } else if let Some(b) = bodies.get(i) {
+                    let req = if requests.len() == 1 {
+                        &requests[0]
+                    } else if let Some(b) = requests.get(i) {
                         b
                     } else {
                         break;
                     };
                     let t = Instant::now();
-                    let ok = match conn.post(key, body).await {
-                        Ok((200, b)) => b.starts_with(b"{\"verified\":true"),
+                    let ok = match conn.post(req, &mut buf).await {
+                        Ok(200) => buf.starts_with(b"{\"verified\":true"),
                         Ok(_) => false,
                         Err(_) => {
                             conn = Conn::open(&addr).await;
@@ -155,6 +191,7 @@ async fn drive(
         errors += e;
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = process_cpu().saturating_sub(cpu0);
     all.sort();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
@@ -167,6 +204,7 @@ async fn drive(
         requests: all.len(),
         errors,
         secs,
+        cpu,
         p50: pct(0.50),
         p99: pct(0.99),
     }
@@ -203,7 +241,7 @@ fn main() {
 
     // The floor of an SD-JWT+KB with a P-256 holder: one Ed25519 and one
     // P-256 verify (phones' secure hardware only does P-256).
-    let two_sig_floor = {
+    let p256_floor = {
         use ed25519_dalek::{Signer, SigningKey};
         use p256::ecdsa::signature::Verifier as _;
         let sk = SigningKey::from_bytes(&[7u8; 32]);
@@ -220,6 +258,29 @@ fn main() {
             16,
         )
     };
+    // The floor of an SD-JWT+KB with an Ed25519 holder: two verify_strict.
+    let ed_floor = {
+        use ed25519_dalek::{Signer, SigningKey};
+        let (sk, hk) = (
+            SigningKey::from_bytes(&[7u8; 32]),
+            SigningKey::from_bytes(&[8u8; 32]),
+        );
+        let msg = [42u8; 300];
+        let (sig, hsig) = (sk.sign(&msg), hk.sign(&msg[..200]));
+        let (vk, hvk) = (sk.verifying_key(), hk.verifying_key());
+        timing::ops_per_sec(
+            || {
+                vk.verify_strict(&msg, &sig).is_ok()
+                    && hvk.verify_strict(&msg[..200], &hsig).is_ok()
+            },
+            round,
+            3,
+            32,
+        )
+    };
+    // `STELE_BENCH_ONLY=p256|ed25519|challenge` runs one payload (profiling).
+    let only = std::env::var("STELE_BENCH_ONLY").unwrap_or_default();
+    let wanted = |mode: &str| only.is_empty() || only == mode;
 
     let mut world = World::embedded("load");
     let (permit, _) = world.issue_permit(now().plus(86_400));
@@ -259,13 +320,18 @@ fn main() {
         let quick_body = json!({"payload": present_qr(&world.citizen, &permit, "https://verifier.test/cached", "load-test-nonce-0001")}).to_string();
         let quick_ed = json!({"payload": present_qr(&ed_holder, &permit_ed, "https://verifier.test/cached", "load-test-nonce-0001")}).to_string();
         let mut rows = Vec::new();
-        for c in [1usize, 16, 64] {
-            let one = Arc::new(vec![quick_body.clone()]);
-            rows.push(drive(url.clone(), one, c, per_level, "quick", CACHED_KEY).await);
+        for (mode, body) in [("p256", &quick_body), ("ed25519", &quick_ed)] {
+            if !wanted(mode) {
+                continue;
+            }
+            let one = Arc::new(vec![request(CACHED_KEY, body)]);
+            for c in [1usize, 16, 64] {
+                rows.push(drive(url.clone(), one.clone(), c, per_level, mode).await);
+            }
         }
-        for c in [16usize, 64] {
-            let one = Arc::new(vec![quick_ed.clone()]);
-            rows.push(drive(url.clone(), one, c, per_level, "quick-ed", CACHED_KEY).await);
+        if !wanted("challenge") {
+            running.shutdown().await.unwrap();
+            return rows;
         }
         // Challenge-bound: prepare fresh challenges + presentations.
         let prepared = if smoke {
@@ -288,63 +354,71 @@ fn main() {
                 .await;
             let n = c["nonce"].as_str().unwrap().to_owned();
             let qr = present_qr(&world.citizen, &permit, c["verifier"].as_str().unwrap(), &n);
-            bodies.push(json!({"payload": qr, "challenge": n}).to_string());
+            let body = json!({"payload": qr, "challenge": n}).to_string();
+            bodies.push(request(COUNTER_KEY, &body));
         }
         let bodies = Arc::new(bodies);
-        rows.push(drive(url.clone(), bodies.clone(), 16, per_level, "challenge", COUNTER_KEY).await);
+        rows.push(drive(url.clone(), bodies, 16, per_level, "challenge").await);
         running.shutdown().await.unwrap();
         rows
     });
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!();
     println!(
-        "stele-verifier load: POST /v1/verify, SD-JWT VC (did:ethr agency on the embedded chain) + KB-JWT (P-256), audit record committed per request"
+        "stele-verifier load: POST /v1/verify, chain-anchored SD-JWT VC (did:ethr agency on the embedded chain) + KB-JWT, audit record committed (fsync, group commit) per request"
     );
     println!(
-        "client and service share this machine ({} cores)",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        "load generator in the same process, {cores} cores shared with it (and with whatever else runs on the machine); {:.1} s per level",
+        per_level.as_secs_f64()
     );
     println!(
-        "{:<10} {:>5} {:>9} {:>10} {:>9} {:>9} {:>7}",
-        "payload", "conc", "requests", "req/s", "p50 ms", "p99 ms", "errors"
+        "floors (same run, one core): Ed25519 verify_strict {floor:.0}/s; two signatures of an SD-JWT+KB: Ed25519 + P-256 {p256_floor:.0}/s, Ed25519 + Ed25519 {ed_floor:.0}/s"
+    );
+    println!(
+        "{:<10} {:>5} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>8}",
+        "payload",
+        "conc",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "cpu us/rq",
+        "sig us/rq",
+        "% floor"
     );
     for r in &rows {
+        let rate = r.requests as f64 / r.secs;
+        // The two signatures' floor for this payload, on every core.
+        let sig_floor = if r.mode == "ed25519" {
+            ed_floor
+        } else {
+            p256_floor
+        };
         println!(
-            "{:<10} {:>5} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            "{:<10} {:>5} {:>9} {:>9.0} {:>8.2} {:>8.2} {:>7} {:>9.0} {:>9.0} {:>7.1}%",
             r.mode,
             r.concurrency,
             r.requests,
-            r.requests as f64 / r.secs,
+            rate,
             r.p50.as_secs_f64() * 1e3,
             r.p99.as_secs_f64() * 1e3,
-            r.errors
+            r.errors,
+            r.cpu.as_secs_f64() * 1e6 / r.requests.max(1) as f64,
+            1e6 / sig_floor,
+            100.0 * rate / (sig_floor * cores as f64),
         );
     }
-    let best = |mode: &str| {
-        rows.iter()
-            .filter(|r| r.mode == mode)
-            .map(|r| r.requests as f64 / r.secs)
-            .fold(0.0, f64::max)
-    };
     println!(
-        "floor (same run, one core): Ed25519 verify_strict {floor:.0}/s; Ed25519 + P-256 verify (an SD-JWT+KB's two signatures) {two_sig_floor:.0}/s"
+        "p256 = one presentation with KB (P-256 holder, what phones sign with), no challenge (nonce not consumed); ed25519 = the same with an Ed25519 holder;"
     );
     println!(
-        "best quick (P-256 holder): {:.0} req/s = {:.1} % of the two-signature floor x 2 cores",
-        best("quick"),
-        100.0 * best("quick") / (2.0 * two_sig_floor)
+        "challenge = a fresh challenge per request (issued beforehand), single use, P-256 holder, status list synced each second;"
     );
     println!(
-        "best quick-ed (Ed25519 holder): {:.0} req/s = {:.1} % of the Ed25519 floor x 2 cores / 2 signatures",
-        best("quick-ed"),
-        100.0 * best("quick-ed") / floor
-    );
-    println!(
-        "quick = one presentation with KB (P-256 holder), no challenge (nonce not consumed); quick-ed = the same with an Ed25519 holder;"
-    );
-    println!(
-        "challenge = a fresh challenge per request (issued beforehand), single use, P-256 holder, status list synced each second"
+        "cpu us/rq = process CPU (service + load generator) per request; sig us/rq = the two signatures alone; % floor = req/s / (two-signature floor x {cores} cores)"
     );
     drop(world);
 }
