@@ -829,6 +829,18 @@ fn data_integrity_parse_step_refusals() {
     run(Value::Object(d), &[ReasonCode::Malformed]);
     let mut d = doc.clone();
     d["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+    // The format is recognised; with the `rdfc` feature the proof is checked
+    // (and fails: it was made with eddsa-jcs-2022), without it the
+    // cryptosuite is not supported.
+    let expected = if cfg!(feature = "rdfc") {
+        ReasonCode::BadSignature
+    } else {
+        ReasonCode::UnsupportedAlgorithm
+    };
+    let verdict = check(&v, &Value::Object(d).to_string(), &opts, &[expected]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaRdfc2022));
+    let mut d = doc.clone();
+    d["proof"]["cryptosuite"] = json!("eddsa-2099");
     run(Value::Object(d), &[ReasonCode::UnsupportedAlgorithm]);
     let mut d = doc.clone();
     d["proof"]["proofValue"] = json!("not multibase");
