@@ -143,5 +143,6 @@ pub enum DiError {
 
 #[cfg(test)]
 mod tests;
-#[cfg(all(test, feature = "rdfc"))]
+#[cfg(test)]
+#[cfg(feature = "rdfc")]
 mod tests_rdfc;

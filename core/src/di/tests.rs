@@ -185,7 +185,7 @@ fn wrong_key_and_malformed_values_are_refused() {
     .unwrap();
     let r = UnverifiedSecuredDocument::from_document(d)
         .unwrap()
-        .verify(&[key.clone()], &check(NOW));
+        .verify(std::slice::from_ref(&key), &check(NOW));
     assert_eq!(
         r.unwrap_err(),
         DiError::Signature(SignatureError::Malformed)
@@ -205,7 +205,8 @@ fn wrong_key_and_malformed_values_are_refused() {
     assert_eq!(rdfc.cryptosuite(), super::Cryptosuite::EddsaRdfc2022);
     if !cfg!(feature = "rdfc") {
         assert_eq!(
-            rdfc.verify(&[key.clone()], &check(NOW)).unwrap_err(),
+            rdfc.verify(std::slice::from_ref(&key), &check(NOW))
+                .unwrap_err(),
             DiError::UnsupportedCryptosuite("eddsa-rdfc-2022".into())
         );
     }

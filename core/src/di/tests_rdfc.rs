@@ -108,7 +108,9 @@ fn check_vector(dir: &str, unsigned: Map<String, Value>) {
     assert_eq!(doc.cryptosuite(), Cryptosuite::EddsaRdfc2022);
     let key = public_key_from_did_key(&did).unwrap();
     assert_eq!(
-        doc.verify(&[key.clone()], &check()).unwrap().document,
+        doc.verify(std::slice::from_ref(&key), &check())
+            .unwrap()
+            .document,
         unsigned
     );
 
@@ -124,7 +126,7 @@ fn check_vector(dir: &str, unsigned: Map<String, Value>) {
         tamper(&mut d);
         let r = UnverifiedSecuredDocument::from_document(d)
             .unwrap()
-            .verify(&[key.clone()], &check());
+            .verify(std::slice::from_ref(&key), &check());
         assert!(r.is_err());
     }
 }

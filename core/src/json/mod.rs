@@ -128,7 +128,9 @@ const ARBITRARY_PRECISION_TOKEN: &str = "$serde_json::private::Number";
 fn arbitrary_precision() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| {
-        serde_json::from_str::<Value>("10.50").is_ok_and(|v| v.to_string() == "10.50")
+        serde_json::from_str::<Value>("10.50")
+            .and_then(|v| serde_json::to_string(&v))
+            .is_ok_and(|text| text == "10.50")
     })
 }
 
