@@ -24,6 +24,7 @@ macro_rules! out {
 
 mod chain;
 mod commands;
+mod fetch;
 mod files;
 mod output;
 

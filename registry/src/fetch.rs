@@ -6,7 +6,7 @@
 //! This module holds what needs no network: the policy, the strict reading of
 //! `https` URLs ([`FetchUrl`]), the classification of addresses
 //! ([`forbidden_address`]), the [`Fetch`] seam and its typed [`FetchError`].
-//! [`GuardedFetcher`] (cargo feature `http`) is the implementation over
+//! `GuardedFetcher` (cargo feature `http`) is the implementation over
 //! reqwest: DNS is resolved once by a resolver that checks every address and
 //! the connection goes only to those checked addresses, redirects are
 //! followed by hand and re-checked, and the body is read through a cap.
@@ -154,6 +154,23 @@ pub trait Fetch: Send + Sync {
 impl<F: Fetch + ?Sized> Fetch for std::sync::Arc<F> {
     fn get(&self, url: &str, accept: &[&str]) -> Result<Fetched, FetchError> {
         (**self).get(url, accept)
+    }
+}
+
+/// The [`Fetch`] of a host that fetches nothing: every URL is refused as the
+/// default [`FetchPolicy`] refuses it ([`FetchError::NotAllowed`] for a
+/// well-formed `https` URL). With it, a did:web issuer is a typed refusal
+/// ("resolution forbidden") rather than an unknown DID method.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFetch;
+
+impl Fetch for NoFetch {
+    fn get(&self, url: &str, _accept: &[&str]) -> Result<Fetched, FetchError> {
+        match FetchPolicy::default().check_url(url) {
+            Err(e) => Err(e),
+            // Unreachable with the empty allow-list; refused all the same.
+            Ok(u) => Err(FetchError::NotAllowed(u.host.to_string())),
+        }
     }
 }
 

@@ -543,7 +543,19 @@ fn resolve_did_key() {
     let r = desk.run(&["resolve", "did:key:z6MkInvalid"]);
     assert_eq!(r.code, 1);
     assert_eq!(r.json()["didResolutionMetadata"]["error"], "invalidDid");
+    // did:web without --allow-fetch: refused by the fetch policy (no host is
+    // allowed), which DID Resolution reports as internalError (ADR 0032).
     let r = desk.run(&["resolve", "did:web:example.com"]);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(v["didResolutionMetadata"]["error"], "internalError");
+    assert!(
+        v["didResolutionMetadata"]["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("forbidden") && m.contains("not allowed")),
+        "{v}"
+    );
+    let r = desk.run(&["resolve", "did:example:123"]);
     assert_eq!(r.code, 1);
     assert_eq!(
         r.json()["didResolutionMetadata"]["error"],

@@ -22,7 +22,7 @@ use stele_core::verify::{
 };
 use stele_registry::did_ethr::EthrDidResolver;
 use stele_registry::embedded::{EmbeddedChain, EmbeddedConfig};
-use stele_registry::fetch::{Fetch, FetchError, FetchPolicy, Fetched, GuardedFetcher};
+use stele_registry::fetch::{Fetch, FetchError, FetchPolicy, Fetched, GuardedFetcher, NoFetch};
 use stele_registry::status::ChainStatus;
 use stele_registry::trust::ChainTrust;
 use stele_registry::{
@@ -197,13 +197,17 @@ impl AppState {
             &[],
         );
         let fetch = config.fetch.as_ref().map(fetcher_of).transpose()?;
-        let mut methods = MethodResolver::default().with("ethr", ethr);
-        if let (Some(fetch), Some(f)) = (&fetch, &config.fetch) {
-            methods = methods.with(
-                "web",
-                WebResolver::new(fetch.clone()).with_max_document_bytes(f.max_bytes),
-            );
-        }
+        // Without a [fetch] section did:web is still known, and refused as
+        // "resolution forbidden": no host is allowed.
+        let web = match (&fetch, &config.fetch) {
+            (Some(fetch), Some(f)) => {
+                WebResolver::new(fetch.clone()).with_max_document_bytes(f.max_bytes)
+            }
+            _ => WebResolver::new(Arc::new(NoFetch)),
+        };
+        let methods = MethodResolver::default()
+            .with("ethr", ethr)
+            .with("web", web);
         let resolver = Arc::new(CachingResolver::new(
             methods,
             clock.clone(),

@@ -230,3 +230,37 @@ did = "{stranger}"
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_fetch_section_did_web_is_forbidden() {
+    let agency = WebAgency::new("issuer.example");
+    let world = World::embedded("no-fetch");
+    let data = world.dir.join("service");
+    let extra = format!("[[trusted_issuers]]\ndid = \"{}\"\n", agency.did.as_str());
+    let config = config(&data, &extra);
+    let state = tokio::task::spawn_blocking(move || {
+        AppState::build(
+            config,
+            StartOptions {
+                chain: Some((world.chain.clone(), world.deployment.clone())),
+                clock: None,
+            },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let app = router(state.clone());
+    let (s, v) = call(
+        &app,
+        "/v1/verify",
+        Some(json!({"payload": agency.issue(None)})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["verified"], false, "{v}");
+    assert_eq!(reasons(&v), ["resolution_forbidden"]);
+    tokio::task::spawn_blocking(move || state.close())
+        .await
+        .unwrap();
+}

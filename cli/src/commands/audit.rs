@@ -25,7 +25,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     data_dir: PathBuf,
     /// The chain the service anchors on: embedded:DIR or rpc:URL (default: the
-    /// service's own embedded chain, embedded:<data dir>/chain).
+    /// service's own embedded chain, embedded:DATA_DIR/chain).
     #[arg(long, env = "STELE_CHAIN")]
     chain: Option<String>,
     /// The chain's contract addresses (default: deployment.json beside the embedded chain).

@@ -241,6 +241,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
                 require_holder_binding: true,
                 policy: &policy,
                 chain: Some(&context),
+                fetch: None,
             },
         )
     };

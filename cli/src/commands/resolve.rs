@@ -21,6 +21,9 @@ pub struct ResolveArgs {
     /// The chain did:ethr DIDs are read from.
     #[command(flatten)]
     chain: crate::chain::ChainArgs,
+    /// Where did:web documents may be fetched from (`--allow-fetch HOST`).
+    #[command(flatten)]
+    fetch: crate::fetch::FetchArgs,
 }
 
 /// Runs `stele resolve`: prints a W3C DID Resolution result (always JSON).
@@ -41,6 +44,12 @@ pub fn run(a: ResolveArgs, _mode: OutputMode) -> Result<u8, Failure> {
             stele_registry::did_ethr::EthrDidResolver::new(chain, d.did_registry, d.chain_id, &[]),
         );
     }
+    let fetch = if a.did.starts_with("did:web:") {
+        a.fetch.fetcher()?
+    } else {
+        None
+    };
+    resolver = crate::fetch::with_web(resolver, fetch.as_ref());
     let result = Did::parse(&a.did).and_then(|did| resolver.resolve(&did, &options));
     match result {
         Ok(r) => {

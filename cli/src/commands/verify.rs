@@ -3,16 +3,20 @@
 use std::sync::Arc;
 
 use clap::Args;
-use stele_core::did::MethodResolver;
+use stele_core::did::{DidResolver, MethodResolver};
 use stele_core::time::{Clock, SystemClock, Timestamp};
 use stele_core::verify::{
-    AnyOf, HolderBinding, Policy, TrustList, TrustSource, Verdict, Verifier, VerifyOptions,
+    AnyOf, HolderBinding, Policy, StatusChecker, TrustList, TrustSource, Verdict, Verifier,
+    VerifyOptions,
 };
+use stele_registry::FallbackStatus;
 use stele_registry::did_ethr::EthrDidResolver;
+use stele_registry::fetch::Fetch;
 use stele_registry::status::ChainStatus;
 use stele_registry::trust::ChainTrust;
 
 use super::parse_time;
+use crate::fetch::{FetchArgs, http_status, with_web};
 use crate::{Failure, OutputMode, exit, files, output};
 
 /// Arguments of `stele verify`.
@@ -53,6 +57,9 @@ pub struct VerifyArgs {
     /// How long a status list synced from the chain is reused, in seconds.
     #[arg(long, default_value_t = 300)]
     status_max_age: i64,
+    /// did:web issuers and status lists over HTTPS (`--allow-fetch HOST,…`).
+    #[command(flatten)]
+    fetch: FetchArgs,
     /// The credential or presentation (a file, or - for stdin).
     input: String,
 }
@@ -73,6 +80,8 @@ pub struct Check<'a> {
     pub policy: &'a Policy,
     /// The chain to verify against, if any.
     pub chain: Option<&'a ChainContext>,
+    /// The guarded fetcher (did:web, status lists over HTTPS), if any host is allowed.
+    pub fetch: Option<Arc<dyn Fetch>>,
 }
 
 /// Loads `--chain` / `--deployment` and builds a verifier that reads did:ethr
@@ -128,20 +137,39 @@ impl ChainContext {
     /// A verifier reading did:ethr, accreditation and status from this chain,
     /// and the trust sources: the chain's accreditation, then `trust`.
     pub fn verifier(&self, trust: TrustList) -> (Verifier, AnyOf) {
+        self.verifier_fetching(trust, None)
+    }
+
+    /// [`ChainContext::verifier`], with did:web issuers and status lists that
+    /// are not on the chain fetched through `fetch`, if given.
+    pub fn verifier_fetching(
+        &self,
+        trust: TrustList,
+        fetch: Option<&Arc<dyn Fetch>>,
+    ) -> (Verifier, AnyOf) {
         let d = &self.deployment;
-        let resolver = MethodResolver::default().with(
-            "ethr",
-            EthrDidResolver::new(self.chain.clone(), d.did_registry, d.chain_id, &[]),
-        );
+        let resolver: Arc<dyn DidResolver> = Arc::new(with_web(
+            MethodResolver::default().with(
+                "ethr",
+                EthrDidResolver::new(self.chain.clone(), d.did_registry, d.chain_id, &[]),
+            ),
+            fetch,
+        ));
         let sources = AnyOf(vec![
             Arc::new(ChainTrust::new(self.chain.clone(), d.accreditation)) as Arc<dyn TrustSource>,
             Arc::new(trust),
         ]);
-        let status = ChainStatus::new(self.chain.clone(), d.status_lists, self.status_max_age);
-        (
-            Verifier::new(Arc::new(resolver)).with_status(Arc::new(status)),
-            sources,
-        )
+        let on_chain: Arc<dyn StatusChecker> = Arc::new(ChainStatus::new(
+            self.chain.clone(),
+            d.status_lists,
+            self.status_max_age,
+        ));
+        let status: Arc<dyn StatusChecker> =
+            match http_status(fetch, &resolver, self.status_max_age) {
+                Some(http) => Arc::new(FallbackStatus::new(on_chain, Arc::new(http))),
+                None => on_chain,
+            };
+        (Verifier::new(resolver).with_status(status), sources)
     }
 }
 
@@ -149,9 +177,18 @@ impl ChainContext {
 pub fn verify(input: &str, c: &Check<'_>) -> Result<Verdict, Failure> {
     let any;
     let (verifier, trust): (Verifier, &dyn TrustSource) = match c.chain {
-        None => (Verifier::new(Arc::new(MethodResolver::default())), c.trust),
+        None => {
+            let resolver: Arc<dyn DidResolver> =
+                Arc::new(with_web(MethodResolver::default(), c.fetch.as_ref()));
+            let mut verifier = Verifier::new(resolver.clone());
+            // Without a chain, status lists can only come over HTTPS.
+            if let Some(http) = http_status(c.fetch.as_ref(), &resolver, 300) {
+                verifier = verifier.with_status(Arc::new(http));
+            }
+            (verifier, c.trust)
+        }
         Some(ctx) => {
-            let (verifier, sources) = ctx.verifier(c.trust.clone());
+            let (verifier, sources) = ctx.verifier_fetching(c.trust.clone(), c.fetch.as_ref());
             any = sources;
             (verifier, &any as &dyn TrustSource)
         }
@@ -184,6 +221,7 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
         None => SystemClock.now(),
     };
     let input = files::read_text(&a.input, "input")?;
+    let fetch = a.fetch.fetcher()?;
     let context = match &a.chain {
         None => None,
         Some(chain) => Some(ChainContext::load(
@@ -213,6 +251,7 @@ pub fn run(a: VerifyArgs, mode: OutputMode) -> Result<u8, Failure> {
             require_holder_binding: a.require_holder_binding,
             policy: &policy,
             chain: context.as_ref(),
+            fetch,
         },
     )?;
     match mode {

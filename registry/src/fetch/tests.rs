@@ -248,3 +248,15 @@ fn outages_and_refusals_are_told_apart() {
     assert!(FetchError::NotAllowed("x".into()).is_refusal());
     assert!(!FetchError::TooLarge { limit: 1 }.is_refusal());
 }
+
+#[test]
+fn no_fetch_refuses_everything() {
+    assert_eq!(
+        NoFetch.get("https://issuer.example/did.json", &[]),
+        Err(FetchError::NotAllowed("issuer.example".into()))
+    );
+    assert_eq!(
+        NoFetch.get("http://issuer.example/", &[]),
+        Err(FetchError::HttpsRequired)
+    );
+}
