@@ -125,7 +125,7 @@ impl From<Verdict> for VerdictRecord {
             format: v.format.and_then(|f| match f {
                 Format::VcJwt => Some(CredentialFormat::VcJwt),
                 Format::DcSdJwt => Some(CredentialFormat::DcSdJwt),
-                Format::DiEddsaJcs2022 => None,
+                Format::DiEddsaJcs2022 | Format::DiEddsaRdfc2022 => None,
             }),
             issuer: v.issuer,
             types: v.types,

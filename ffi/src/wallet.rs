@@ -487,7 +487,9 @@ impl Wallet {
                 Format::VcJwt => CredentialFormat::VcJwt,
                 // The wallet stores SD-JWT VC and VC-JOSE only (core refuses
                 // Data Integrity credentials at receive).
-                Format::DcSdJwt | Format::DiEddsaJcs2022 => CredentialFormat::DcSdJwt,
+                Format::DcSdJwt | Format::DiEddsaJcs2022 | Format::DiEddsaRdfc2022 => {
+                    CredentialFormat::DcSdJwt
+                }
             },
             valid_from: unix(d.valid_from),
             claims: d

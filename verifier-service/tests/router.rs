@@ -636,7 +636,12 @@ async fn vc_api() {
         .await;
     assert_problem(s, &v, StatusCode::UNAUTHORIZED, "unauthorized");
     let (s, v) = f
-        .json("POST", "/credentials/issue", Some(ISSUER_KEY), Some(cred))
+        .json(
+            "POST",
+            "/credentials/issue",
+            Some(ISSUER_KEY),
+            Some(cred.clone()),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(
@@ -652,6 +657,42 @@ async fn vc_api() {
         )
         .await;
     assert_eq!(r["verified"], true, "{r}");
+    // Data Integrity, selected by options as VC-API says: the answer is the
+    // secured JSON(-LD) document itself, and it verifies.
+    for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
+        let mut body = cred.clone();
+        body["options"] = json!({"type": "DataIntegrityProof", "cryptosuite": suite});
+        let (s, v) = f
+            .json("POST", "/credentials/issue", Some(ISSUER_KEY), Some(body))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(
+            v["verifiableCredential"]["proof"]["cryptosuite"], suite,
+            "{v}"
+        );
+        let (s, r) = f
+            .json(
+                "POST",
+                "/credentials/verify",
+                Some(COUNTER_KEY),
+                Some(json!({"verifiableCredential": v["verifiableCredential"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["verified"], true, "{r}");
+    }
+    for options in [
+        json!({"type": "DataIntegrityProof", "cryptosuite": "ecdsa-rdfc-2019"}),
+        json!({"type": "Ed25519Signature2020"}),
+        json!({"format": "mdoc"}),
+    ] {
+        let mut body = cred.clone();
+        body["options"] = options;
+        let (s, v) = f
+            .json("POST", "/credentials/issue", Some(ISSUER_KEY), Some(body))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    }
     let bad = json!({"credential": {"type": ["VerifiableCredential", "NoSuchCredential"], "credentialSubject": {}}});
     let (s, v) = f
         .json("POST", "/credentials/issue", Some(ISSUER_KEY), Some(bad))

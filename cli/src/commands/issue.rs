@@ -28,8 +28,9 @@ pub struct IssueArgs {
     /// The holder's DID (a did:key): the credential is bound to its key.
     #[arg(long)]
     holder: Option<String>,
-    /// sd-jwt (SD-JWT VC, selective disclosure; default), jwt (VC-JOSE) or
-    /// di-jcs (JSON credential with a Data Integrity eddsa-jcs-2022 proof; Ed25519 keys).
+    /// sd-jwt (SD-JWT VC, selective disclosure; default), jwt (VC-JOSE),
+    /// di-jcs (JSON credential with a Data Integrity eddsa-jcs-2022 proof; Ed25519 keys) or
+    /// di-rdfc (JSON-LD credential with a Data Integrity eddsa-rdfc-2022 proof; Ed25519 keys).
     #[arg(long, default_value = "sd-jwt")]
     format: String,
     /// Start of validity (RFC 3339); default now.
@@ -67,7 +68,7 @@ fn common(a: &IssueArgs) -> Result<Common, Failure> {
         .map_err(|e| Failure::usage(format!("--holder: {e}")))?;
     let format = CredentialFormat::from_name(&a.format).ok_or_else(|| {
         Failure::usage(format!(
-            "--format must be sd-jwt, jwt or di-jcs, not {:?}",
+            "--format must be sd-jwt, jwt, di-jcs or di-rdfc, not {:?}",
             a.format
         ))
     })?;
@@ -125,7 +126,9 @@ pub fn issue_as_agency(agency: &mut Agency, i: Issuance<'_>) -> Result<String, F
         .allocate_status()
         .map_err(super::agency::agency_failure)?;
     let status = match i.format {
-        CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs => credential_status(&entries),
+        CredentialFormat::Jwt
+        | CredentialFormat::DataIntegrityJcs
+        | CredentialFormat::DataIntegrityRdfc => credential_status(&entries),
         CredentialFormat::SdJwt => sd_jwt_status_claim(&entries),
     };
     let key = agency

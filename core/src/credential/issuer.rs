@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 
 use super::model::VCDM2_CONTEXT;
 use super::schema::{CredentialType, SchemaViolations, credential_type};
+use crate::di::Cryptosuite;
 use crate::di::context::STELE_V1_CONTEXT;
-use crate::di::proof::{ProofOptions, add_proof};
+use crate::di::proof::{ProofOptions, add_proof_with};
 use crate::did::key::{did_key_from_public, did_key_method_id, public_key_from_did_key};
 use crate::did::{Did, DidError};
 use crate::jose::{JoseError, typ};
@@ -27,16 +28,23 @@ pub enum CredentialFormat {
     /// A JSON credential with a Data Integrity proof, cryptosuite
     /// `eddsa-jcs-2022` (Ed25519 issuers only): full disclosure.
     DataIntegrityJcs,
+    /// A JSON-LD credential with a Data Integrity proof, cryptosuite
+    /// `eddsa-rdfc-2022` (Ed25519 issuers only; needs the `rdfc` feature,
+    /// refused as unsupported without it): full disclosure.
+    DataIntegrityRdfc,
 }
 
 impl CredentialFormat {
-    /// Reads `sd-jwt`, `jwt` or `di-jcs`.
+    /// Reads `sd-jwt`, `jwt`, `di-jcs` or `di-rdfc`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "sd-jwt" | "dc+sd-jwt" => Some(CredentialFormat::SdJwt),
             "jwt" | "vc+jwt" => Some(CredentialFormat::Jwt),
             "di-jcs" | "eddsa-jcs-2022" | "di-eddsa-jcs-2022" => {
                 Some(CredentialFormat::DataIntegrityJcs)
+            }
+            "di-rdfc" | "eddsa-rdfc-2022" | "di-eddsa-rdfc-2022" => {
+                Some(CredentialFormat::DataIntegrityRdfc)
             }
             _ => None,
         }
@@ -132,8 +140,12 @@ impl<'a> Issuer<'a> {
             IssueError::UnknownType(request.credential_type.chars().take(64).collect())
         })?;
         let mut claims = request.claims.clone();
-        if let (Some(holder), CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs) =
-            (&request.holder, request.format)
+        if let (
+            Some(holder),
+            CredentialFormat::Jwt
+            | CredentialFormat::DataIntegrityJcs
+            | CredentialFormat::DataIntegrityRdfc,
+        ) = (&request.holder, request.format)
         {
             claims.insert("id".into(), Value::String(holder.as_str().to_owned()));
         }
@@ -147,9 +159,22 @@ impl<'a> Issuer<'a> {
         }
         match request.format {
             CredentialFormat::Jwt => self.issue_jwt(ctype, claims, valid_from, request),
-            CredentialFormat::DataIntegrityJcs => {
-                self.issue_di_jcs(ctype, claims, valid_from, now, request)
-            }
+            CredentialFormat::DataIntegrityJcs => self.issue_di(
+                Cryptosuite::EddsaJcs2022,
+                ctype,
+                claims,
+                valid_from,
+                now,
+                request,
+            ),
+            CredentialFormat::DataIntegrityRdfc => self.issue_di(
+                Cryptosuite::EddsaRdfc2022,
+                ctype,
+                claims,
+                valid_from,
+                now,
+                request,
+            ),
             CredentialFormat::SdJwt => {
                 self.issue_sd_jwt(ctype, claims, valid_from, now, request, rng)
             }
@@ -173,10 +198,11 @@ impl<'a> Issuer<'a> {
         Ok(super::jwt::issue(self.signer, &self.kid, &vc)?)
     }
 
-    /// The JSON credential with an `eddsa-jcs-2022` proof made at `now`; its
-    /// `@context` adds Stele's context, which defines the claims.
-    fn issue_di_jcs(
+    /// The JSON credential with a Data Integrity proof of `suite` made at
+    /// `now`; its `@context` adds Stele's context, which defines the claims.
+    fn issue_di(
         &self,
+        suite: Cryptosuite,
         ctype: &CredentialType,
         claims: Map<String, Value>,
         valid_from: Timestamp,
@@ -194,7 +220,8 @@ impl<'a> Issuer<'a> {
             self.kid.clone()
         };
         let options = ProofOptions::assertion(method, now);
-        add_proof(&mut vc, &options, self.signer).map_err(|e| IssueError::Sign(e.to_string()))?;
+        add_proof_with(&mut vc, suite, &options, self.signer)
+            .map_err(|e| IssueError::Sign(e.to_string()))?;
         serde_json::to_string(&vc).map_err(|e| IssueError::Sign(e.to_string()))
     }
 

@@ -154,7 +154,7 @@ pub fn verify_proof(
 }
 
 /// Whether the `@context` value `doc` starts with every entry of `prefix`, in order.
-fn starts_with(doc: &Value, prefix: &Value) -> bool {
+pub(crate) fn starts_with(doc: &Value, prefix: &Value) -> bool {
     fn as_slice(v: &Value) -> &[Value] {
         match v {
             Value::Array(a) => a,

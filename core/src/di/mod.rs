@@ -12,12 +12,22 @@
 //! - [`presentation`] — a holder's presentation of one such credential,
 //!   signed for `authentication` with the verifier's `challenge` and `domain`.
 //!
-//! No JSON-LD processing happens here: `eddsa-jcs-2022` signs the JSON
-//! itself. `eddsa-rdfc-2022` (RDF canonicalisation) is not implemented yet.
+//! - `eddsa_rdfc` and `jsonld` (feature `rdfc`, ADR 0006) — the
+//!   `eddsa-rdfc-2022` cryptosuite: JSON-LD expansion with the bundled
+//!   contexts and RDF Dataset Canonicalization through `ssi`, then the same
+//!   hashing and Ed25519 signature as `eddsa-jcs-2022`.
+//!
+//! `eddsa-jcs-2022` signs the JSON itself, with no JSON-LD processing.
+//! Without the `rdfc` feature, `eddsa-rdfc-2022` proofs are refused as
+//! unsupported ([`Cryptosuite::is_available`]).
 
 pub mod context;
 pub mod eddsa_jcs;
+#[cfg(feature = "rdfc")]
+pub mod eddsa_rdfc;
 pub mod jcs;
+#[cfg(feature = "rdfc")]
+pub mod jsonld;
 pub mod presentation;
 pub mod proof;
 
@@ -29,6 +39,45 @@ use crate::key::{SignError, SignatureError};
 
 /// The proof `type` of every Data Integrity proof.
 pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
+
+/// The cryptosuites Stele knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Cryptosuite {
+    /// `eddsa-jcs-2022`: JSON Canonicalization Scheme, Stele's own code; always available.
+    EddsaJcs2022,
+    /// `eddsa-rdfc-2022`: RDF Dataset Canonicalization; available with the `rdfc` feature.
+    EddsaRdfc2022,
+}
+
+impl Cryptosuite {
+    /// The `eddsa-rdfc-2022` cryptosuite name (also when the feature is off).
+    pub const EDDSA_RDFC_2022: &'static str = "eddsa-rdfc-2022";
+
+    /// The cryptosuite's name, as in a proof's `cryptosuite`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cryptosuite::EddsaJcs2022 => eddsa_jcs::CRYPTOSUITE,
+            Cryptosuite::EddsaRdfc2022 => Self::EDDSA_RDFC_2022,
+        }
+    }
+
+    /// The cryptosuite a proof's `cryptosuite` names, if Stele knows it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Cryptosuite::EddsaJcs2022, Cryptosuite::EddsaRdfc2022]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+
+    /// Whether this build can sign and verify with it (`eddsa-rdfc-2022`
+    /// needs the `rdfc` feature).
+    pub fn is_available(self) -> bool {
+        match self {
+            Cryptosuite::EddsaJcs2022 => true,
+            Cryptosuite::EddsaRdfc2022 => cfg!(feature = "rdfc"),
+        }
+    }
+}
 
 /// Why a Data Integrity document or proof was refused, or could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +92,9 @@ pub enum DiError {
     /// The document carries no `proof`.
     #[error("the document has no proof")]
     NoProof,
+    /// JSON-LD expansion or RDF canonicalisation failed: an undefined term, an invalid value, or a malformed JSON-LD document.
+    #[error("JSON-LD processing failed: {0}")]
+    Canonicalization(String),
     /// A proof is not a well-formed Data Integrity proof (a member missing or of the wrong type).
     #[error("malformed proof: {0}")]
     MalformedProof(String),
@@ -79,7 +131,7 @@ pub enum DiError {
     #[error("the proof has expired")]
     ProofExpired,
     /// The verification method's key is not an Ed25519 key, or a signer is not Ed25519.
-    #[error("eddsa-jcs-2022 needs an Ed25519 key")]
+    #[error("eddsa cryptosuites need an Ed25519 key")]
     KeyType,
     /// The signature is malformed or does not verify.
     #[error("signature: {0}")]
@@ -91,3 +143,6 @@ pub enum DiError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+#[cfg(feature = "rdfc")]
+mod tests_rdfc;

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{DATA_INTEGRITY_PROOF, DiError, eddsa_jcs};
+use super::{Cryptosuite, DATA_INTEGRITY_PROOF, DiError, eddsa_jcs};
 use crate::did::Relationship;
 use crate::encoding::multibase_b58_decode;
 use crate::key::{PublicKey, Signer};
@@ -272,12 +272,26 @@ pub fn add_proof(
     options: &ProofOptions,
     signer: &dyn Signer,
 ) -> Result<(), DiError> {
+    add_proof_with(document, Cryptosuite::EddsaJcs2022, options, signer)
+}
+
+/// [`add_proof`] with the given cryptosuite; a cryptosuite this build does
+/// not have (`eddsa-rdfc-2022` without the `rdfc` feature) is refused.
+pub fn add_proof_with(
+    document: &mut Map<String, Value>,
+    suite: Cryptosuite,
+    options: &ProofOptions,
+    signer: &dyn Signer,
+) -> Result<(), DiError> {
+    if !suite.is_available() {
+        return Err(DiError::UnsupportedCryptosuite(suite.name().to_owned()));
+    }
     let existing: Vec<Value> = match document.remove("proof") {
         None => Vec::new(),
         Some(Value::Array(a)) => a,
         Some(p) => vec![p],
     };
-    let made = chained_proof(document, &existing, options, signer);
+    let made = chained_proof(document, &existing, suite, options, signer);
     document.remove("proof");
     let mut all = existing;
     // On failure the document keeps the proofs it had.
@@ -301,6 +315,7 @@ pub fn add_proof(
 fn chained_proof(
     document: &mut Map<String, Value>,
     existing: &[Value],
+    suite: Cryptosuite,
     options: &ProofOptions,
     signer: &dyn Signer,
 ) -> Result<Map<String, Value>, DiError> {
@@ -315,7 +330,13 @@ fn chained_proof(
     if !matching.is_empty() {
         document.insert("proof".into(), Value::Array(matching));
     }
-    eddsa_jcs::create_proof(document, options, signer)
+    match suite {
+        Cryptosuite::EddsaJcs2022 => eddsa_jcs::create_proof(document, options, signer),
+        #[cfg(feature = "rdfc")]
+        Cryptosuite::EddsaRdfc2022 => super::eddsa_rdfc::create_proof(document, options, signer),
+        #[cfg(not(feature = "rdfc"))]
+        Cryptosuite::EddsaRdfc2022 => Err(DiError::UnsupportedCryptosuite(suite.name().to_owned())),
+    }
 }
 
 /// What the verifier expects of every proof.
@@ -339,6 +360,8 @@ pub struct UnverifiedSecuredDocument {
     /// The document without `proof`.
     document: Map<String, Value>,
     proofs: Vec<DataIntegrityProof>,
+    /// The cryptosuite of every proof.
+    suite: Cryptosuite,
 }
 
 /// A document every proof of which verified.
@@ -353,7 +376,10 @@ pub struct VerifiedDocument {
 impl UnverifiedSecuredDocument {
     /// Takes the `proof` (one object, or a proof set) out of `document` and
     /// reads every proof. Refuses documents without a proof, with more than
-    /// [`MAX_PROOFS`], and proofs of a cryptosuite other than `eddsa-jcs-2022`.
+    /// [`MAX_PROOFS`], proofs of a cryptosuite Stele does not know, and
+    /// proofs of mixed cryptosuites (`eddsa-rdfc-2022` is accepted here even
+    /// without the `rdfc` feature, so that the pipeline can name the format;
+    /// [`UnverifiedSecuredDocument::verify`] refuses it then).
     pub fn from_document(mut document: Map<String, Value>) -> Result<Self, DiError> {
         let raw = match document.remove("proof") {
             None => return Err(DiError::NoProof),
@@ -368,15 +394,24 @@ impl UnverifiedSecuredDocument {
             .into_iter()
             .map(DataIntegrityProof::from_value)
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(other) = proofs
-            .iter()
-            .find(|p| p.cryptosuite != eddsa_jcs::CRYPTOSUITE)
-        {
-            return Err(DiError::UnsupportedCryptosuite(
-                other.cryptosuite.chars().take(64).collect(),
-            ));
+        let mut suite = None;
+        for proof in &proofs {
+            let this = Cryptosuite::from_name(&proof.cryptosuite).ok_or_else(|| {
+                DiError::UnsupportedCryptosuite(proof.cryptosuite.chars().take(64).collect())
+            })?;
+            if suite.is_some_and(|s| s != this) {
+                return Err(DiError::UnsupportedCryptosuite(
+                    "proofs of several cryptosuites on one document".into(),
+                ));
+            }
+            suite = Some(this);
         }
-        Ok(UnverifiedSecuredDocument { document, proofs })
+        let suite = suite.ok_or(DiError::NoProof)?;
+        Ok(UnverifiedSecuredDocument {
+            document,
+            proofs,
+            suite,
+        })
     }
 
     /// The document without its proofs, read before any signature is checked:
@@ -390,6 +425,11 @@ impl UnverifiedSecuredDocument {
         &self.proofs
     }
 
+    /// The cryptosuite of the proofs (all proofs of a document share one).
+    pub fn cryptosuite(&self) -> Cryptosuite {
+        self.suite
+    }
+
     /// Verifies every proof (VC Data Integrity §4.5): `keys[i]` is the key of
     /// the verification method of `proofs()[i]`, already resolved under the
     /// relationship of `check.purpose`. A proof with `previousProof` is
@@ -399,6 +439,11 @@ impl UnverifiedSecuredDocument {
         keys: &[PublicKey],
         check: &ProofCheck<'_>,
     ) -> Result<VerifiedDocument, DiError> {
+        if !self.suite.is_available() {
+            return Err(DiError::UnsupportedCryptosuite(
+                self.suite.name().to_owned(),
+            ));
+        }
         if keys.len() != self.proofs.len() {
             return Err(DiError::MalformedProof(
                 "a key is missing for a proof".into(),
@@ -420,7 +465,21 @@ impl UnverifiedSecuredDocument {
                 }
                 Some(Value::Array(matching))
             };
-            eddsa_jcs::verify_proof(&self.document, chained.as_ref(), proof, key)?;
+            match self.suite {
+                Cryptosuite::EddsaJcs2022 => {
+                    eddsa_jcs::verify_proof(&self.document, chained.as_ref(), proof, key)?
+                }
+                #[cfg(feature = "rdfc")]
+                Cryptosuite::EddsaRdfc2022 => {
+                    super::eddsa_rdfc::verify_proof(&self.document, chained.as_ref(), proof, key)?
+                }
+                #[cfg(not(feature = "rdfc"))]
+                Cryptosuite::EddsaRdfc2022 => {
+                    return Err(DiError::UnsupportedCryptosuite(
+                        self.suite.name().to_owned(),
+                    ));
+                }
+            }
         }
         Ok(VerifiedDocument {
             document: self.document,

@@ -185,7 +185,7 @@ fn wrong_key_and_malformed_values_are_refused() {
     .unwrap();
     let r = UnverifiedSecuredDocument::from_document(d)
         .unwrap()
-        .verify(&[key], &check(NOW));
+        .verify(std::slice::from_ref(&key), &check(NOW));
     assert_eq!(
         r.unwrap_err(),
         DiError::Signature(SignatureError::Malformed)
@@ -198,10 +198,23 @@ fn wrong_key_and_malformed_values_are_refused() {
         UnverifiedSecuredDocument::from_document(d),
         Err(DiError::UnsupportedCryptosuite(_))
     ));
+    // eddsa-rdfc-2022 is read, and refused at verification when the build
+    // has no `rdfc` feature; another cryptosuite is refused at once.
     let rdfc = object("eddsa-rdfc-2022/signedDataInt.json");
+    let rdfc = UnverifiedSecuredDocument::from_document(rdfc).unwrap();
+    assert_eq!(rdfc.cryptosuite(), super::Cryptosuite::EddsaRdfc2022);
+    if !cfg!(feature = "rdfc") {
+        assert_eq!(
+            rdfc.verify(std::slice::from_ref(&key), &check(NOW))
+                .unwrap_err(),
+            DiError::UnsupportedCryptosuite("eddsa-rdfc-2022".into())
+        );
+    }
+    let mut d = signed.clone();
+    d["proof"]["cryptosuite"] = json!("eddsa-2099");
     assert_eq!(
-        UnverifiedSecuredDocument::from_document(rdfc).unwrap_err(),
-        DiError::UnsupportedCryptosuite("eddsa-rdfc-2022".into())
+        UnverifiedSecuredDocument::from_document(d).unwrap_err(),
+        DiError::UnsupportedCryptosuite("eddsa-2099".into())
     );
     let mut d = signed;
     d.remove("proof");

@@ -120,6 +120,20 @@ impl<'de> DeserializeSeed<'de> for StrictSeed<'_> {
     }
 }
 
+/// The map key serde_json uses for numbers under `arbitrary_precision`.
+const ARBITRARY_PRECISION_TOKEN: &str = "$serde_json::private::Number";
+
+/// Whether serde_json was built with `arbitrary_precision` (then numbers keep
+/// their text, and arrive at visitors as [`ARBITRARY_PRECISION_TOKEN`] maps).
+fn arbitrary_precision() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        serde_json::from_str::<Value>("10.50")
+            .and_then(|v| serde_json::to_string(&v))
+            .is_ok_and(|text| text == "10.50")
+    })
+}
+
 impl<'de> Visitor<'de> for StrictSeed<'_> {
     type Value = Value;
 
@@ -167,7 +181,20 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
             return Err(self.fail(JsonError::TooDeep { limit }));
         }
         let mut out = Map::new();
+        let mut first = true;
         while let Some(key) = map.next_key::<String>()? {
+            // serde_json's `arbitrary_precision` (turned on in the whole
+            // build by a dependency of the `rdfc` feature) hands numbers to
+            // visitors as a one-member map with this token: read it back as
+            // the number, as serde_json's own `Value` does.
+            if first && key == ARBITRARY_PRECISION_TOKEN && arbitrary_precision() {
+                let text: String = map.next_value()?;
+                let number = text
+                    .parse::<serde_json::Number>()
+                    .map_err(serde::de::Error::custom)?;
+                return Ok(Value::Number(number));
+            }
+            first = false;
             // One lookup per member: the vacant entry is filled once the
             // value is parsed.
             match out.entry(key) {

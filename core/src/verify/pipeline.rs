@@ -10,7 +10,7 @@ use super::{NonceState, StatusError, StatusOutcome, Verifier, VerifyError, Verif
 use crate::credential::jwt::{ACCEPTED_TYP, credential_from_verified_payload};
 use crate::credential::model::{Credential, VCDM1_CONTEXT, VCDM2_CONTEXT};
 use crate::credential::schema::{CredentialType, credential_type};
-use crate::di::{DiError, ProofCheck, UnverifiedSecuredDocument, presentation};
+use crate::di::{Cryptosuite, DiError, ProofCheck, UnverifiedSecuredDocument, presentation};
 use crate::did::key::public_key_from_did_key;
 use crate::did::{Did, DidError, DidUrl, Relationship, ResolutionOptions};
 use crate::jose::{HeaderPolicy, JoseError, UnverifiedJws, typ};
@@ -208,7 +208,10 @@ impl Parsed<'_> {
         match self {
             Parsed::Jwt(_) => Format::VcJwt,
             Parsed::SdJwt(_) => Format::DcSdJwt,
-            Parsed::Di(_) => Format::DiEddsaJcs2022,
+            Parsed::Di(d) => match d.credential.cryptosuite() {
+                Cryptosuite::EddsaRdfc2022 => Format::DiEddsaRdfc2022,
+                _ => Format::DiEddsaJcs2022,
+            },
         }
     }
     fn jws(&self) -> Option<&UnverifiedJws<'_>> {
@@ -313,9 +316,9 @@ fn di_reason(e: DiError) -> Reason {
     use crate::di::jcs::JcsError;
     let code = match &e {
         DiError::ContextNotAllowed(_) => ReasonCode::ContextNotAllowed,
-        DiError::NoProof | DiError::Jcs(JcsError::IntegerOutOfRange | JcsError::NotFinite) => {
-            ReasonCode::Malformed
-        }
+        DiError::NoProof
+        | DiError::Canonicalization(_)
+        | DiError::Jcs(JcsError::IntegerOutOfRange | JcsError::NotFinite) => ReasonCode::Malformed,
         DiError::Jcs(_) | DiError::TooManyProofs(_) => ReasonCode::ResourceLimit,
         DiError::UnsupportedCryptosuite(_) => ReasonCode::UnsupportedAlgorithm,
         DiError::KeyType | DiError::Signature(SignatureError::AlgorithmMismatch { .. }) => {

@@ -694,6 +694,48 @@ fn di_document(text: &str) -> Map<String, Value> {
     crate::json::parse_object(text.as_bytes(), JsonLimits::DEFAULT).expect("json")
 }
 
+/// eddsa-rdfc-2022 through the whole pipeline (issuer, did:key, schema,
+/// claims), and refused as unsupported without the `rdfc` feature.
+#[test]
+fn data_integrity_rdfc_credentials() {
+    let w = World::new();
+    let trust = w.trust();
+    let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
+    let v = verifier();
+    if !cfg!(feature = "rdfc") {
+        let r = Issuer::with_did_key(&w.issuer).issue(
+            &permit_request(CredentialFormat::DataIntegrityRdfc),
+            Timestamp::from_unix(NOW),
+            &mut rand_core::OsRng,
+        );
+        assert!(r.is_err());
+        return;
+    }
+    let credential = w.issue(CredentialFormat::DataIntegrityRdfc);
+    let verdict = check(&v, &credential, &opts, &[]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaRdfc2022));
+    assert_eq!(verdict.to_json()["format"], "di-eddsa-rdfc-2022");
+    assert_eq!(verdict.issuer.as_deref(), Some(w.issuer_did.as_str()));
+    assert_eq!(verdict.claims["family_name"], "Haddad");
+    // A claim changed after signing, or one no context defines, is refused.
+    let mut d = di_document(&credential);
+    d["credentialSubject"]["family_name"] = json!("Other");
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::BadSignature],
+    );
+    let mut d = di_document(&credential);
+    d["credentialSubject"]["undefined_claim"] = json!("x");
+    check(
+        &v,
+        &Value::Object(d).to_string(),
+        &opts,
+        &[ReasonCode::Malformed],
+    );
+}
+
 #[test]
 fn data_integrity_jcs_credentials() {
     let w = World::new();
@@ -829,6 +871,18 @@ fn data_integrity_parse_step_refusals() {
     run(Value::Object(d), &[ReasonCode::Malformed]);
     let mut d = doc.clone();
     d["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+    // The format is recognised; with the `rdfc` feature the proof is checked
+    // (and fails: it was made with eddsa-jcs-2022), without it the
+    // cryptosuite is not supported.
+    let expected = if cfg!(feature = "rdfc") {
+        ReasonCode::BadSignature
+    } else {
+        ReasonCode::UnsupportedAlgorithm
+    };
+    let verdict = check(&v, &Value::Object(d).to_string(), &opts, &[expected]);
+    assert_eq!(verdict.format, Some(Format::DiEddsaRdfc2022));
+    let mut d = doc.clone();
+    d["proof"]["cryptosuite"] = json!("eddsa-2099");
     run(Value::Object(d), &[ReasonCode::UnsupportedAlgorithm]);
     let mut d = doc.clone();
     d["proof"]["proofValue"] = json!("not multibase");

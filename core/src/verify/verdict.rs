@@ -233,6 +233,11 @@ pub enum Format {
     /// `eddsa-jcs-2022` cryptosuite.
     #[serde(rename = "di-eddsa-jcs-2022")]
     DiEddsaJcs2022,
+    /// A JSON-LD credential secured with Data Integrity proofs of the
+    /// `eddsa-rdfc-2022` cryptosuite (verified with the `rdfc` feature;
+    /// `unsupported_algorithm` without it).
+    #[serde(rename = "di-eddsa-rdfc-2022")]
+    DiEddsaRdfc2022,
 }
 
 /// What was established about holder binding.

@@ -299,6 +299,7 @@ fn format_name(f: Format) -> &'static str {
         Format::DcSdJwt => "dc+sd-jwt",
         Format::VcJwt => "vc+jwt",
         Format::DiEddsaJcs2022 => "di-eddsa-jcs-2022",
+        Format::DiEddsaRdfc2022 => "di-eddsa-rdfc-2022",
     }
 }
 
@@ -704,7 +705,9 @@ impl Wallet {
                 (key, paths)
             }
             // The wallet presents SD-JWT VC and VC-JOSE credentials only.
-            Format::DiEddsaJcs2022 => return Err(rejected(ReasonCode::UnsupportedAlgorithm)),
+            Format::DiEddsaJcs2022 | Format::DiEddsaRdfc2022 => {
+                return Err(rejected(ReasonCode::UnsupportedAlgorithm));
+            }
             Format::VcJwt => {
                 let did = verdict
                     .claims

@@ -208,15 +208,7 @@ pub(crate) async fn issue_credential(
         Some(Value::Object(o)) => o.clone(),
         _ => return Err(Problem::bad_request("\"credential\" must be an object")),
     };
-    let format_name = options
-        .get("format")
-        .and_then(Value::as_str)
-        .unwrap_or("sd-jwt");
-    // This route answers with an enveloped (JOSE) credential: Data
-    // Integrity issuance is not offered here.
-    let format = CredentialFormat::from_name(format_name)
-        .filter(|f| !matches!(f, CredentialFormat::DataIntegrityJcs))
-        .ok_or_else(|| Problem::bad_request("options.format must be sd-jwt or jwt"))?;
+    let format = issue_format(&options)?;
     let credential_type = credential
         .get("type")
         .and_then(|t| match t {
@@ -298,10 +290,12 @@ pub(crate) async fn issue_credential(
                     .detail(e.to_string())
                 })?;
                 let status = match format {
-                    CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs => {
+                    CredentialFormat::SdJwt => stele_core::status::sd_jwt_status_claim(&entries),
+                    CredentialFormat::Jwt
+                    | CredentialFormat::DataIntegrityJcs
+                    | CredentialFormat::DataIntegrityRdfc => {
                         stele_core::status::credential_status(&entries)
                     }
-                    CredentialFormat::SdJwt => stele_core::status::sd_jwt_status_claim(&entries),
                 };
                 let key = agency.signing_key().ok_or_else(Problem::internal)?;
                 let req = IssueRequest {
@@ -325,19 +319,56 @@ pub(crate) async fn issue_credential(
             .map_err(|_| Problem::internal())??
         }
     };
-    let media = match format {
-        CredentialFormat::SdJwt => "application/dc+sd-jwt",
-        // Data Integrity was refused above.
-        CredentialFormat::Jwt | CredentialFormat::DataIntegrityJcs => "application/vc+jwt",
-    };
-    Ok(json_no_store(
-        StatusCode::CREATED,
-        &json!({
-            "verifiableCredential": {
+    let credential = match format {
+        CredentialFormat::SdJwt | CredentialFormat::Jwt => {
+            let media = if format == CredentialFormat::SdJwt {
+                "application/dc+sd-jwt"
+            } else {
+                "application/vc+jwt"
+            };
+            json!({
                 "@context": VCDM2,
                 "type": "EnvelopedVerifiableCredential",
                 "id": format!("data:{media},{token}"),
-            }
-        }),
+            })
+        }
+        // A Data Integrity credential is the JSON document itself.
+        CredentialFormat::DataIntegrityJcs | CredentialFormat::DataIntegrityRdfc => {
+            serde_json::from_str(&token).map_err(|_| Problem::internal())?
+        }
+    };
+    Ok(json_no_store(
+        StatusCode::CREATED,
+        &json!({ "verifiableCredential": credential }),
     ))
+}
+
+/// The securing mechanism `options` select: a Data Integrity proof
+/// (`{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022" |
+/// "eddsa-jcs-2022"}`), or `options.format` (`sd-jwt`, default, or `jwt`).
+fn issue_format(options: &Map<String, Value>) -> Result<CredentialFormat, Problem> {
+    match options.get("type").and_then(Value::as_str) {
+        Some("DataIntegrityProof") => {
+            return match options.get("cryptosuite").and_then(Value::as_str) {
+                Some("eddsa-rdfc-2022") => Ok(CredentialFormat::DataIntegrityRdfc),
+                Some("eddsa-jcs-2022") => Ok(CredentialFormat::DataIntegrityJcs),
+                _ => Err(Problem::bad_request(
+                    "options.cryptosuite must be eddsa-rdfc-2022 or eddsa-jcs-2022",
+                )),
+            };
+        }
+        Some(_) => {
+            return Err(Problem::bad_request(
+                "options.type must be DataIntegrityProof",
+            ));
+        }
+        None => {}
+    }
+    let name = options
+        .get("format")
+        .and_then(Value::as_str)
+        .unwrap_or("sd-jwt");
+    CredentialFormat::from_name(name).ok_or_else(|| {
+        Problem::bad_request("options.format must be sd-jwt, jwt, di-jcs or di-rdfc")
+    })
 }

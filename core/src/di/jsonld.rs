@@ -1,0 +1,130 @@
+//! JSON-LD expansion and RDF Dataset Canonicalization (RDFC-1.0, formerly
+//! URDNA2015) to canonical N-Quads, through `ssi` (feature `rdfc`, ADR 0006).
+//!
+//! Only the bundled contexts (`core/contexts/`, Stele's
+//! `schemas/context/stele-v1.jsonld`) are ever loaded, from memory; the
+//! allow-list ([`super::context::check_contexts`]) refuses any other context
+//! before this module is reached, and the loader has nothing else to give.
+//! Expansion refuses undefined terms and invalid values, so no claim can be
+//! silently dropped from what is signed.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
+
+use serde_json::{Map, Value};
+use ssi::json_ld::{CompactJsonLd, ContextLoader, Expandable};
+use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
+
+use super::DiError;
+use super::context::{DATA_INTEGRITY_V2_CONTEXT, EXAMPLES_V2_CONTEXT, STELE_V1_CONTEXT};
+use crate::credential::model::{VCDM1_CONTEXT, VCDM2_CONTEXT};
+
+/// The bundled context documents, by URL (see `core/contexts/README.md`).
+pub const BUNDLED_CONTEXTS: [(&str, &str); 5] = [
+    (
+        VCDM2_CONTEXT,
+        include_str!("../../contexts/credentials-v2.jsonld"),
+    ),
+    (
+        VCDM1_CONTEXT,
+        include_str!("../../contexts/credentials-v1.jsonld"),
+    ),
+    (
+        DATA_INTEGRITY_V2_CONTEXT,
+        include_str!("../../contexts/data-integrity-v2.jsonld"),
+    ),
+    (
+        EXAMPLES_V2_CONTEXT,
+        include_str!("../../contexts/credentials-examples-v2.jsonld"),
+    ),
+    (STELE_V1_CONTEXT, super::context::STELE_V1_CONTEXT_DOCUMENT),
+];
+
+/// The loader over the bundled contexts, built once.
+fn loader() -> Result<&'static ContextLoader, DiError> {
+    static LOADER: OnceLock<Option<ContextLoader>> = OnceLock::new();
+    LOADER
+        .get_or_init(|| {
+            let map: HashMap<String, String> = BUNDLED_CONTEXTS
+                .iter()
+                .map(|(url, doc)| ((*url).to_owned(), (*doc).to_owned()))
+                .collect();
+            ContextLoader::empty().with_context_map_from(map).ok()
+        })
+        .as_ref()
+        .ok_or_else(|| DiError::Canonicalization("a bundled context does not parse".into()))
+}
+
+/// Runs a future that never waits: expansion with an in-memory loader
+/// completes on its first poll. Core has no async runtime (ADR 0011); a
+/// future that would wait is refused rather than spun on.
+fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..4 {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return Ok(out);
+        }
+    }
+    Err(DiError::Canonicalization(
+        "JSON-LD processing waited on I/O".into(),
+    ))
+}
+
+/// The canonical N-Quads (RDFC-1.0) of a JSON-LD document: expanded with the
+/// bundled contexts only, turned into an RDF dataset, canonicalised, one
+/// statement per line, each ending in a newline.
+///
+/// The caller must have checked the document's contexts against the
+/// allow-list; a context the loader does not hold fails here too.
+pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError> {
+    let loader = loader()?;
+    let value = ssi::json_ld::syntax::to_value(document)
+        .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
+    let compact = CompactJsonLd(value);
+    let expanded = run_ready(compact.expand(loader))?
+        .map_err(|e| DiError::Canonicalization(short(&e.to_string())))?;
+    let mut env = LdEnvironment::default();
+    let lines = env
+        .canonical_form_of(&expanded)
+        .map_err(|e| DiError::Canonicalization(short(&e.to_string())))?;
+    Ok(lines.concat())
+}
+
+/// An error message of bounded length (it may quote the input).
+fn short(message: &str) -> String {
+    message.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn bundled_context_hashes() {
+        let expected = [
+            "8a9f494a89ecc51db093e90e84713e07e84d6d9204364a9b3c7868b21751236f",
+            "00d7dd6d3ad8b920e3e550dd3a3d9090bffcac84cdbf943da6924b3e0a5c8bb8",
+            "0f77743daf5b4e8fc067fc5ba5b21044283053aa717fc6b0219843bed3b00363",
+            "e6600df812cdc1872f20b42ab0c1cecac39755b7ed381e7f6a88dac7baab54d6",
+        ];
+        for ((url, doc), want) in BUNDLED_CONTEXTS.iter().zip(expected) {
+            let got: String = Sha256::digest(doc.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(got, want, "{url}");
+        }
+        assert!(loader().is_ok());
+        // Every allowed context is bundled, and only those.
+        let mut bundled: Vec<&str> = BUNDLED_CONTEXTS.iter().map(|(u, _)| *u).collect();
+        let mut allowed = super::super::context::ALLOWED_CONTEXTS.to_vec();
+        bundled.sort_unstable();
+        allowed.sort_unstable();
+        assert_eq!(bundled, allowed);
+    }
+}

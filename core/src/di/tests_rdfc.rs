@@ -1,0 +1,330 @@
+//! eddsa-rdfc-2022 (feature `rdfc`) against the W3C test vectors
+//! (vc-di-eddsa), byte for byte: canonical N-Quads, hashes, signature and
+//! proofValue; the proof-set-chain vectors (signed with eddsa-rdfc-2022)
+//! rebuilt and verified; the context allow-list and term coverage.
+
+use serde_json::{Map, Value, json};
+
+use super::eddsa_rdfc::{self, CRYPTOSUITE};
+use super::jsonld::canonical_nquads;
+use super::proof::{ProofCheck, ProofOptions, UnverifiedSecuredDocument, add_proof_with};
+use super::{Cryptosuite, DiError};
+use crate::did::key::{did_key_method_id, public_key_from_did_key};
+use crate::did::{Did, Relationship};
+use crate::encoding::{multibase_b58, multibase_b58_decode};
+use crate::json::{JsonLimits, parse_object};
+use crate::key::{KeyType, PublicKey, SecretKey};
+use crate::time::Timestamp;
+
+const VECTORS: &str = "vc-di-eddsa/TestVectors";
+const NOW: i64 = 1_790_000_000;
+
+fn read(path: &str) -> String {
+    let full = format!(
+        "{}/../../shared/vectors/{VECTORS}/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn object(path: &str) -> Map<String, Value> {
+    parse_object(read(path).as_bytes(), JsonLimits::DEFAULT).unwrap()
+}
+
+fn key_pair(pair: &Value) -> (SecretKey, Did) {
+    let secret = multibase_b58_decode(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+    let sk = SecretKey::from_bytes(KeyType::Ed25519, &secret[2..]).unwrap();
+    let did = Did::parse(&format!(
+        "did:key:{}",
+        pair["publicKeyMultibase"].as_str().unwrap()
+    ))
+    .unwrap();
+    assert_eq!(public_key_from_did_key(&did).unwrap(), sk.public_key());
+    (sk, did)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn check() -> ProofCheck<'static> {
+    ProofCheck {
+        now: Timestamp::from_unix(NOW),
+        clock_skew_secs: 60,
+        purpose: Relationship::AssertionMethod,
+        challenge: None,
+        domain: None,
+    }
+}
+
+/// Every intermediate value of one W3C eddsa-rdfc-2022 example, then the
+/// signed document as a whole.
+fn check_vector(dir: &str, unsigned: Map<String, Value>) {
+    let vector = |name: &str| read(&format!("{dir}/{name}"));
+    let (sk, did) = key_pair(&serde_json::from_str(&read("keyPair.json")).unwrap());
+    let proof_config = object(&format!("{dir}/proofConfigDataInt.json"));
+
+    let canonical_document = eddsa_rdfc::transform(&unsigned).unwrap();
+    assert_eq!(
+        canonical_document.trim_end(),
+        vector("canonDocDataInt.txt").trim_end()
+    );
+    let data = eddsa_rdfc::hash_data(&unsigned, &proof_config).unwrap();
+    assert_eq!(data.canonical_document, canonical_document);
+    assert_eq!(
+        data.canonical_proof_config.trim_end(),
+        vector("proofCanonDataInt.txt").trim_end()
+    );
+    // The hashes cover the exact N-Quads, final newline included.
+    assert_eq!(
+        hex(&data.document_hash),
+        vector("docHashDataInt.txt").trim()
+    );
+    assert_eq!(
+        hex(&data.proof_config_hash),
+        vector("proofHashDataInt.txt").trim()
+    );
+    assert_eq!(
+        hex(&data.to_bytes()),
+        vector("combinedHashDataInt.txt").trim()
+    );
+    let signature = sk.sign_bytes(&data.to_bytes());
+    assert_eq!(hex(&signature), vector("sigHexDataInt.txt").trim());
+    assert_eq!(
+        multibase_b58(&signature),
+        vector("sigBTC58DataInt.txt").trim()
+    );
+
+    let created = Timestamp::parse_rfc3339("2023-02-24T23:36:38Z").unwrap();
+    let options = ProofOptions::assertion(did_key_method_id(&did), created);
+    let signed = object(&format!("{dir}/signedDataInt.json"));
+    let proof = eddsa_rdfc::create_proof(&unsigned, &options, &sk).unwrap();
+    assert_eq!(Value::Object(proof), signed["proof"]);
+    let mut secured = unsigned.clone();
+    add_proof_with(&mut secured, Cryptosuite::EddsaRdfc2022, &options, &sk).unwrap();
+    assert_eq!(secured, signed);
+
+    let doc = UnverifiedSecuredDocument::from_document(signed.clone()).unwrap();
+    assert_eq!(doc.cryptosuite(), Cryptosuite::EddsaRdfc2022);
+    let key = public_key_from_did_key(&did).unwrap();
+    assert_eq!(
+        doc.verify(std::slice::from_ref(&key), &check())
+            .unwrap()
+            .document,
+        unsigned
+    );
+
+    // Tampering with a claim, or with the proof options, is detected.
+    type Tamper<'a> = &'a dyn Fn(&mut Map<String, Value>);
+    let tampers: [Tamper<'_>; 3] = [
+        &|d| d["validFrom"] = json!("2023-01-01T00:00:01Z"),
+        &|d| d["proof"]["created"] = json!("2023-02-24T23:36:39Z"),
+        &|d| d["credentialSubject"]["id"] = json!("did:example:other"),
+    ];
+    for tamper in tampers {
+        let mut d = signed.clone();
+        tamper(&mut d);
+        let r = UnverifiedSecuredDocument::from_document(d)
+            .unwrap()
+            .verify(std::slice::from_ref(&key), &check());
+        assert!(r.is_err());
+    }
+}
+
+#[test]
+fn w3c_eddsa_rdfc_2022_vector_byte_for_byte() {
+    check_vector("eddsa-rdfc-2022", object("unsigned.json"));
+}
+
+/// The second W3C example uses the citizenship context, which Stele does not
+/// bundle: refused before any processing.
+#[test]
+fn w3c_employment_vector_is_refused_for_its_context() {
+    let signed = object("eddsa-rdfc-2022/employ/signedDataInt.json");
+    let (_, did) = key_pair(&serde_json::from_str(&read("keyPair.json")).unwrap());
+    let key = public_key_from_did_key(&did).unwrap();
+    let r = UnverifiedSecuredDocument::from_document(signed)
+        .unwrap()
+        .verify(&[key], &check());
+    assert!(matches!(r, Err(DiError::ContextNotAllowed(_))), "{r:?}");
+}
+
+fn vector_options(config: &Map<String, Value>) -> ProofOptions {
+    let text = |n: &str| config.get(n).and_then(Value::as_str).map(str::to_owned);
+    ProofOptions {
+        id: text("id"),
+        verification_method: text("verificationMethod").unwrap(),
+        proof_purpose: Relationship::AssertionMethod,
+        created: text("created").map(|c| Timestamp::parse_rfc3339(&c).unwrap()),
+        expires: None,
+        challenge: None,
+        domain: None,
+        previous_proof: match config.get("previousProof") {
+            None => Vec::new(),
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(v) => serde_json::from_value(v.clone()).unwrap(),
+        },
+    }
+}
+
+/// The proof-set-chain vectors: two proofs of a set, a chain link over
+/// both, then a link over that one — each document equal to the vector's,
+/// and each vector verifying.
+#[test]
+fn w3c_proof_set_and_chain_vectors() {
+    let pairs: Value = serde_json::from_str(&read("proof-set-chain/multiKeyPairs.json")).unwrap();
+    let keys: Vec<(SecretKey, Did)> = (1..=4)
+        .map(|i| key_pair(&pairs[format!("keyPair{i}")]))
+        .collect();
+    let public: Vec<PublicKey> = keys.iter().map(|(sk, _)| sk.public_key()).collect();
+    let mut doc = object("proof-set-chain/unsigned.json");
+    let steps = [
+        ("proofSetConfig1.json", "signedProofSet1.json"),
+        ("proofSetConfig2.json", "signedProofSet2.json"),
+        ("proofChainConfig1.json", "signedProofChain1.json"),
+        ("proofChainConfig2.json", "signedProofChain2.json"),
+    ];
+    for (i, (config, signed)) in steps.iter().enumerate() {
+        let options = vector_options(&object(&format!("proof-set-chain/{config}")));
+        add_proof_with(&mut doc, Cryptosuite::EddsaRdfc2022, &options, &keys[i].0).unwrap();
+        let expected = object(&format!("proof-set-chain/{signed}"));
+        assert_eq!(doc, expected, "{signed}");
+        let verified = UnverifiedSecuredDocument::from_document(expected)
+            .unwrap()
+            .verify(&public[..=i], &check())
+            .unwrap();
+        assert_eq!(verified.proofs.len(), i + 1);
+    }
+    // Breaking a proof the chain names breaks the set.
+    let mut d = doc.clone();
+    d["proof"][0]["proofValue"] = doc["proof"][1]["proofValue"].clone();
+    assert!(
+        UnverifiedSecuredDocument::from_document(d)
+            .unwrap()
+            .verify(&public, &check())
+            .is_err()
+    );
+}
+
+/// Contexts outside the allow-list, inline ones, and terms no context
+/// defines are refused; nothing is fetched.
+#[test]
+fn contexts_and_undefined_terms_are_refused() {
+    let unsigned = object("unsigned.json");
+    let mut remote = unsigned.clone();
+    remote["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://evil.example/ctx"
+    ]);
+    assert!(matches!(
+        eddsa_rdfc::transform(&remote),
+        Err(DiError::ContextNotAllowed(_))
+    ));
+    let mut inline = unsigned.clone();
+    inline["@context"] =
+        json!(["https://www.w3.org/ns/credentials/v2", {"x": "https://x.example/x"}]);
+    assert!(matches!(
+        eddsa_rdfc::transform(&inline),
+        Err(DiError::ContextNotAllowed(_))
+    ));
+    // Without the examples context's @vocab, `alumniOf` is undefined: refused,
+    // not dropped.
+    let mut undefined = unsigned.clone();
+    undefined["@context"] = json!(["https://www.w3.org/ns/credentials/v2"]);
+    undefined["type"] = json!(["VerifiableCredential"]);
+    assert!(matches!(
+        eddsa_rdfc::transform(&undefined),
+        Err(DiError::Canonicalization(_))
+    ));
+}
+
+fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+    match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => root.pointer(r.trim_start_matches('#')).unwrap_or(s),
+        None => s,
+    }
+}
+
+fn sample_claims(root: &Value, schema: &Value, out: &mut Map<String, Value>) {
+    // A value of the schema's type for every property, objects recursed.
+    if let Some(Value::Object(props)) = schema.get("properties") {
+        for (name, s) in props {
+            let s = resolve(root, s);
+            let v = match s.get("type").and_then(Value::as_str) {
+                Some("object") => {
+                    let mut inner = Map::new();
+                    sample_claims(root, s, &mut inner);
+                    Value::Object(inner)
+                }
+                Some("array") => json!(["x"]),
+                Some("boolean") => json!(true),
+                Some("integer") | Some("number") => json!(1),
+                _ if s.get("format").and_then(Value::as_str) == Some("date") => json!("2000-01-01"),
+                _ => json!("x"),
+            };
+            if name != "id" {
+                out.insert(name.clone(), v);
+            }
+        }
+    }
+}
+
+/// No claim term of Stele's two credential types is dropped by JSON-LD
+/// expansion with Stele's context: every claim appears as a
+/// `https://stele.example/vocab#` predicate in the canonical N-Quads.
+#[test]
+fn stele_context_drops_no_claim() {
+    for (ty, schema) in [
+        (
+            "NationalIdCredential",
+            include_str!("../../../schemas/NationalIdCredential.schema.json"),
+        ),
+        (
+            "ResidencePermitCredential",
+            include_str!("../../../schemas/ResidencePermitCredential.schema.json"),
+        ),
+    ] {
+        let schema: Value = serde_json::from_str(schema).unwrap();
+        let mut subject = Map::new();
+        sample_claims(&schema, &schema, &mut subject);
+        assert!(subject.len() > 5, "{ty}: {subject:?}");
+        let mut names = Vec::new();
+        fn collect(m: &Map<String, Value>, out: &mut Vec<String>) {
+            for (k, v) in m {
+                out.push(k.clone());
+                if let Value::Object(inner) = v {
+                    collect(inner, out);
+                }
+            }
+        }
+        collect(&subject, &mut names);
+        subject.insert("id".into(), json!("did:example:holder"));
+        let vc = json!({
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://stele.example/schemas/context/stele-v1.jsonld"
+            ],
+            "type": ["VerifiableCredential", ty],
+            "issuer": "did:example:agency",
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": subject,
+        });
+        let nquads = canonical_nquads(vc.as_object().unwrap()).unwrap();
+        assert!(nquads.contains(&format!("<https://stele.example/vocab#{ty}>")));
+        for name in names {
+            assert!(
+                nquads.contains(&format!("<https://stele.example/vocab#{name}>")),
+                "{ty}: claim {name} dropped by expansion:\n{nquads}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cryptosuite_names() {
+    assert_eq!(
+        Cryptosuite::from_name(CRYPTOSUITE),
+        Some(Cryptosuite::EddsaRdfc2022)
+    );
+    assert!(Cryptosuite::EddsaRdfc2022.is_available());
+}
