@@ -67,36 +67,59 @@ pub(super) fn deflate(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Inflates a version 2 stream: at most `cap` bytes of output, in a buffer
-/// of exactly `DICTIONARY.len() + cap + 1` bytes.
+/// Inflates a version 2 stream: at most `cap` bytes of output. The buffer
+/// (the dictionary in front of the output) starts at a few times the input's
+/// size and doubles while the stream has more output, never past
+/// `DICTIONARY.len() + cap + 1` bytes: a counter pays for what the QR code
+/// holds, not for the cap.
 pub(super) fn inflate(compressed: &[u8], cap: usize) -> Result<Vec<u8>, QrError> {
     let start = DICTIONARY.len();
-    let mut buf = vec![0u8; start.saturating_add(cap).saturating_add(1)];
-    buf[..start].copy_from_slice(DICTIONARY);
+    let limit = start.saturating_add(cap).saturating_add(1);
+    let first = compressed
+        .len()
+        .saturating_mul(4)
+        .max(1024)
+        .min(cap.saturating_add(1));
+    let mut buf = Vec::with_capacity(start.saturating_add(first));
+    buf.extend_from_slice(DICTIONARY);
+    buf.resize(start.saturating_add(first), 0);
     let mut r = DecompressorOxide::new();
-    let (status, used, written) = decompress(
-        &mut r,
-        compressed,
-        &mut buf,
-        start,
-        TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
-    );
-    match status {
-        TINFLStatus::Done if written > cap => Err(QrError::TooLarge {
-            what: "decompressed",
-            limit: cap,
-        }),
-        // Bytes after the final block are not something `deflate` produces.
-        TINFLStatus::Done if used != compressed.len() => Err(QrError::Decompress),
-        TINFLStatus::Done => {
-            buf.truncate(start + written);
-            buf.drain(..start);
-            Ok(buf)
+    let (mut in_pos, mut out_pos) = (0usize, start);
+    loop {
+        let (status, used, written) = decompress(
+            &mut r,
+            compressed.get(in_pos..).unwrap_or_default(),
+            &mut buf,
+            out_pos,
+            TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+        );
+        in_pos += used;
+        out_pos += written;
+        match status {
+            TINFLStatus::Done if out_pos - start > cap => {
+                return Err(QrError::TooLarge {
+                    what: "decompressed",
+                    limit: cap,
+                });
+            }
+            // Bytes after the final block are not something `deflate` produces.
+            TINFLStatus::Done if in_pos != compressed.len() => return Err(QrError::Decompress),
+            TINFLStatus::Done => {
+                buf.truncate(out_pos);
+                buf.drain(..start);
+                return Ok(buf);
+            }
+            TINFLStatus::HasMoreOutput if buf.len() >= limit => {
+                return Err(QrError::TooLarge {
+                    what: "decompressed",
+                    limit: cap,
+                });
+            }
+            TINFLStatus::HasMoreOutput => {
+                let grown = buf.len().saturating_mul(2).min(limit);
+                buf.resize(grown, 0);
+            }
+            _ => return Err(QrError::Decompress),
         }
-        TINFLStatus::HasMoreOutput => Err(QrError::TooLarge {
-            what: "decompressed",
-            limit: cap,
-        }),
-        _ => Err(QrError::Decompress),
     }
 }

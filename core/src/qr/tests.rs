@@ -106,6 +106,21 @@ fn version_2_failures() {
         decode(&over, limits),
         Err(QrError::TooLarge { .. })
     ));
+    // A large payload inflates exactly: the output buffer grows from a few
+    // times the input to the size it needs, and stops at the cap.
+    let text: Vec<u8> = (0..60_000u32)
+        .map(|i| b"given_name family_name 0123456789"[(i * 7 % 31) as usize])
+        .collect();
+    let big = encode(PayloadKind::Presentation, &text);
+    assert_eq!(
+        decode(&big, PayloadLimits::DEFAULT).map(|(_, b)| b),
+        Ok(text.clone())
+    );
+    let tight = PayloadLimits {
+        max_chars: 4296,
+        max_decompressed: 59_999,
+    };
+    assert!(matches!(decode(&big, tight), Err(QrError::TooLarge { .. })));
     // The dictionary really is used: a header costs a fraction of v1.
     let header = br#"{"alg":"EdDSA","typ":"dc+sd-jwt","kid":"did:key:z6Mk"#;
     assert!(dictionary::deflate(header).len() * 2 < deflate_v1(header).len());
