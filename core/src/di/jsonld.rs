@@ -11,11 +11,14 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 use serde_json::{Map, Value};
-use ssi::json_ld::{CompactJsonLd, ContextLoader, Expandable};
+use ssi::json_ld::syntax::TryFromJson;
+use ssi::json_ld::{
+    BlankIdBuf, CompactJsonLd, Context, ContextLoader, Expand, Expandable, IriBuf, Process,
+};
 use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
 
 use super::DiError;
@@ -63,7 +66,7 @@ fn loader() -> Result<&'static ContextLoader, DiError> {
 /// future that would wait is refused rather than spun on.
 fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
     let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
+    let mut cx = TaskContext::from_waker(Waker::noop());
     for _ in 0..4 {
         if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
             return Ok(out);
@@ -78,9 +81,58 @@ fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
 /// bundled contexts only, turned into an RDF dataset, canonicalised, one
 /// statement per line, each ending in a newline.
 ///
+/// The document's top-level `@context` is processed once per distinct value
+/// and kept ([`ActiveContexts`]); expansion then starts from that active
+/// context, which is what the JSON-LD 1.1 Expansion Algorithm (§13.9 step
+/// 9) computes for the top-level node object before reading its other
+/// entries — the output is the same, byte for byte (tested against ssi's
+/// own expansion).
+///
 /// The caller must have checked the document's contexts against the
 /// allow-list; a context the loader does not hold fails here too.
 pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError> {
+    let loader = loader()?;
+    let Some(context) = document.get("@context") else {
+        return canonical_nquads_uncached(document);
+    };
+    let active = active_contexts().get_or_process(context, loader)?;
+    let mut value = ssi::json_ld::syntax::to_value(document)
+        .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("@context");
+    }
+    let expanded = run_ready(value.expand_full(
+        &mut (),
+        ActiveContext::clone(&active),
+        None,
+        loader,
+        expansion_options(),
+        (),
+    ))?
+    .map_err(|e| DiError::Canonicalization(short(&format!("expansion error: {e}"))))?;
+    let mut env = LdEnvironment::default();
+    let lines = env
+        .canonical_form_of(&expanded)
+        .map_err(|e| DiError::Canonicalization(short(&e.to_string())))?;
+    Ok(lines.concat())
+}
+
+/// The expansion options ssi uses for Data Integrity (`CompactJsonLd`):
+/// invalid values and undefined terms are refused, not dropped.
+fn expansion_options() -> ssi::json_ld::expansion::Options {
+    ssi::json_ld::expansion::Options {
+        policy: ssi::json_ld::expansion::Policy {
+            invalid: ssi::json_ld::expansion::Action::Reject,
+            allow_undefined: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The canonical N-Quads through ssi's own expansion, with nothing cached
+/// (documents without a top-level `@context`, and the tests' reference).
+pub(super) fn canonical_nquads_uncached(document: &Map<String, Value>) -> Result<String, DiError> {
     let loader = loader()?;
     let value = ssi::json_ld::syntax::to_value(document)
         .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
@@ -92,6 +144,79 @@ pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError
         .canonical_form_of(&expanded)
         .map_err(|e| DiError::Canonicalization(short(&e.to_string())))?;
     Ok(lines.concat())
+}
+
+/// A processed (active) JSON-LD context, as expansion uses it.
+type ActiveContext = Context<IriBuf, BlankIdBuf>;
+
+/// The active contexts built from top-level `@context` values, keyed by the
+/// exact value (a URL or an array of URLs from the allow-list, in order).
+/// Processing a context depends only on the context documents, which are
+/// bundled and fixed, so a processed context never goes stale. At most
+/// [`ActiveContexts::CAPACITY`] entries; the oldest makes room.
+struct ActiveContexts {
+    entries: RwLock<Vec<(Value, Arc<ActiveContext>)>>,
+}
+
+impl ActiveContexts {
+    /// Credentials name one to three contexts; a handful of distinct arrays
+    /// covers every document Stele issues or accepts.
+    const CAPACITY: usize = 8;
+
+    fn get_or_process(
+        &self,
+        context: &Value,
+        loader: &ContextLoader,
+    ) -> Result<Arc<ActiveContext>, DiError> {
+        if let Some(found) = self.find(context) {
+            return Ok(found);
+        }
+        let processed = Arc::new(process_context(context, loader)?);
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, found)) = entries.iter().find(|(key, _)| key == context) {
+            return Ok(Arc::clone(found));
+        }
+        if entries.len() >= Self::CAPACITY {
+            entries.remove(0);
+        }
+        entries.push((context.clone(), Arc::clone(&processed)));
+        Ok(processed)
+    }
+
+    fn find(&self, context: &Value) -> Option<Arc<ActiveContext>> {
+        self.entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(key, _)| key == context)
+            .map(|(_, found)| Arc::clone(found))
+    }
+}
+
+fn active_contexts() -> &'static ActiveContexts {
+    static CONTEXTS: OnceLock<ActiveContexts> = OnceLock::new();
+    CONTEXTS.get_or_init(|| ActiveContexts {
+        entries: RwLock::new(Vec::with_capacity(ActiveContexts::CAPACITY)),
+    })
+}
+
+/// The Context Processing Algorithm on the initial (empty) active context,
+/// with no base URL and the default options: what expansion does with a
+/// top-level `@context` entry.
+fn process_context(context: &Value, loader: &ContextLoader) -> Result<ActiveContext, DiError> {
+    let json = ssi::json_ld::syntax::to_value(context)
+        .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
+    let local = ssi::json_ld::syntax::context::Context::try_from_json(json)
+        .map_err(|e| DiError::Canonicalization(short(&format!("invalid context: {e}"))))?;
+    let processed = run_ready(local.process_with(
+        &mut (),
+        &ActiveContext::default(),
+        loader,
+        None,
+        ssi::json_ld::context_processing::Options::default(),
+    ))?
+    .map_err(|e| DiError::Canonicalization(short(&format!("context processing: {e}"))))?;
+    Ok(processed.into_processed())
 }
 
 /// An error message of bounded length (it may quote the input).
