@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use serde_json::{Map, Value};
+use ssi::json_ld::rdf_types::{Id, LexicalQuad, Literal, LiteralType, Term};
 use ssi::json_ld::syntax::TryFromJson;
 use ssi::json_ld::{
     BlankIdBuf, CompactJsonLd, Context, ContextLoader, Expand, Expandable, IriBuf, Process,
@@ -111,11 +112,98 @@ pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError
     ))?
     .map_err(|e| DiError::Canonicalization(short(&format!("expansion error: {e}"))))?;
     let mut env = LdEnvironment::default();
-    let lines = env
-        .canonical_form_of(&expanded)
+    let quads = env
+        .canonical_quads_of(&expanded)
         .map_err(|e| DiError::Canonicalization(short(&e.to_string())))?;
-    Ok(lines.concat())
+    Ok(nquads(&quads))
 }
+
+/// The N-Quads text of canonical quads: one statement per line, sorted,
+/// duplicates removed — the text ssi's `canonical_form_of` gives (its
+/// `rdf_types` display rules, escapes included), written into one string
+/// without a formatter per character.
+fn nquads(quads: &[LexicalQuad]) -> String {
+    let mut lines: Vec<String> = quads
+        .iter()
+        .map(|quad| {
+            let mut line = String::with_capacity(128);
+            write_id(&mut line, &quad.0);
+            line.push(' ');
+            write_iri(&mut line, quad.1.as_str());
+            line.push(' ');
+            match &quad.2 {
+                Term::Id(id) => write_id(&mut line, id),
+                Term::Literal(literal) => write_literal(&mut line, literal),
+            }
+            if let Some(graph) = &quad.3 {
+                line.push(' ');
+                write_id(&mut line, graph);
+            }
+            line.push_str(" .\n");
+            line
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.concat()
+}
+
+/// A subject, object or graph name: a blank node label, or an IRI written
+/// as is between angle brackets (`rdf_types`' display of `Id`).
+fn write_id(out: &mut String, id: &Id) {
+    match id {
+        Id::Blank(blank) => out.push_str(blank.as_str()),
+        Id::Iri(iri) => {
+            out.push('<');
+            out.push_str(iri.as_str());
+            out.push('>');
+        }
+    }
+}
+
+/// A predicate or datatype IRI, with `rdf_types`' escapes of the characters
+/// N-Quads does not allow in an IRI.
+fn write_iri(out: &mut String, iri: &str) {
+    out.push('<');
+    for c in iri.chars() {
+        match c {
+            '\x00'..='\x20' | '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\' => {
+                out.push_str(&format!("\\u{:#04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('>');
+}
+
+/// A literal: the quoted, escaped lexical form, then the datatype (omitted
+/// for `xsd:string`) or the language tag.
+fn write_literal(out: &mut String, literal: &Literal) {
+    out.push('"');
+    for c in literal.value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    match &literal.type_ {
+        LiteralType::Any(datatype) if datatype.as_str() == XSD_STRING => {}
+        LiteralType::Any(datatype) => {
+            out.push_str("^^");
+            write_iri(out, datatype.as_str());
+        }
+        LiteralType::LangString(tag) => {
+            out.push('@');
+            out.push_str(tag.as_str());
+        }
+    }
+}
+
+const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 
 /// The expansion options ssi uses for Data Integrity (`CompactJsonLd`):
 /// invalid values and undefined terms are refused, not dropped.
@@ -228,6 +316,53 @@ fn short(message: &str) -> String {
 mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
+
+    /// Stele's N-Quads writer and ssi's (`rdf_types` display) give the same
+    /// text, escapes, datatypes, language tags and graph names included.
+    #[test]
+    fn nquads_text_equals_ssi() {
+        use ssi::json_ld::rdf_types::{BlankIdBuf, Quad};
+        use ssi::json_ld::{IriBuf, syntax::LangTagBuf};
+        use ssi::rdf::IntoNQuads;
+        let iri = |s: &str| IriBuf::new(s.to_owned()).unwrap();
+        let literal =
+            |value: &str, type_: LiteralType| Term::Literal(Literal::new(value.to_owned(), type_));
+        let subject = Id::Blank(BlankIdBuf::new("_:c14n0".to_owned()).unwrap());
+        let objects = [
+            literal(
+                "plain \"quoted\" back\\slash\nline\rcr\ttab é ü 🙂 \u{7f}",
+                LiteralType::Any(iri(XSD_STRING)),
+            ),
+            literal(
+                "2026-01-01T00:00:00Z",
+                LiteralType::Any(iri("http://www.w3.org/2001/XMLSchema#dateTime")),
+            ),
+            literal(
+                "x",
+                LiteralType::Any(iri("https://example.org/a%20b?q=1#f")),
+            ),
+            literal(
+                "Berlin",
+                LiteralType::LangString(LangTagBuf::new("de-DE".to_owned()).unwrap()),
+            ),
+            Term::Id(Id::Iri(iri("did:key:z6Mk#z6Mk"))),
+            Term::Id(Id::Blank(BlankIdBuf::new("_:c14n1".to_owned()).unwrap())),
+        ];
+        let mut quads = Vec::new();
+        for (i, object) in objects.into_iter().enumerate() {
+            let graph =
+                (i % 2 == 0).then(|| Id::Blank(BlankIdBuf::new("_:c14n2".to_owned()).unwrap()));
+            let quad: LexicalQuad = Quad(
+                subject.clone(),
+                iri("https://w3id.org/security#p"),
+                object,
+                graph,
+            );
+            quads.push(quad.clone());
+            quads.push(quad);
+        }
+        assert_eq!(nquads(&quads), quads.clone().into_nquads_lines().concat());
+    }
 
     #[test]
     fn bundled_context_hashes() {
