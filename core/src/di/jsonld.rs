@@ -83,7 +83,7 @@ fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
 /// statement per line, each ending in a newline.
 ///
 /// The document's top-level `@context` is processed once per distinct value
-/// and kept ([`ActiveContexts`]); expansion then starts from that active
+/// and kept (at most eight, shared between threads); expansion then starts from that active
 /// context, which is what the JSON-LD 1.1 Expansion Algorithm (§13.9 step
 /// 9) computes for the top-level node object before reading its other
 /// entries — the output is the same, byte for byte (tested against ssi's
