@@ -328,3 +328,90 @@ fn cryptosuite_names() {
     );
     assert!(Cryptosuite::EddsaRdfc2022.is_available());
 }
+
+/// The cached top-level active context gives the same canonical N-Quads as
+/// ssi's own expansion (which processes `@context` every time), byte for
+/// byte, on every W3C document, on documents with nested proofs and
+/// contexts, and on Stele's credentials; and both refuse the same documents.
+#[test]
+fn cached_context_equals_ssi_expansion() {
+    use super::jsonld::canonical_nquads_uncached;
+    let mut documents: Vec<Map<String, Value>> = [
+        "unsigned.json",
+        "employmentAuth.json",
+        "eddsa-rdfc-2022/signedDataInt.json",
+        "eddsa-rdfc-2022/proofConfigDataInt.json",
+        "proof-set-chain/proofChainConfig1.json",
+        "proof-set-chain/proofChainConfig2.json",
+        "proof-set-chain/proofChainTempDoc1.json",
+        "proof-set-chain/proofChainTempDoc2.json",
+        "proof-set-chain/proofSetConfig1.json",
+        "proof-set-chain/signedProofChain1.json",
+    ]
+    .iter()
+    .map(|path| object(path))
+    .collect();
+    let stele = json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://stele.example/schemas/context/stele-v1.jsonld"
+        ],
+        "id": "urn:uuid:0b9c6f3e-6a7e-4c58-9d39-2f4c1e8f7a10",
+        "type": ["VerifiableCredential", "ResidencePermitCredential"],
+        "issuer": "did:example:agency",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:holder", "given_name": "Amira",
+            "address": {"street_address": "Hauptstr. 1", "locality": "Berlin"},
+            "access_to_labour_market": true
+        },
+        "proof": {
+            "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+            "created": "2026-01-01T00:00:00Z", "proofPurpose": "assertionMethod",
+            "verificationMethod": "did:example:agency#key-1", "proofValue": "z5"
+        }
+    });
+    let stele = stele.as_object().unwrap().clone();
+    let mut config = stele["proof"].as_object().unwrap().clone();
+    config.insert("@context".into(), stele["@context"].clone());
+    documents.extend([stele.clone(), config]);
+    // The same documents under other context arrays (one URL, a string,
+    // VC 1.1, an undefined term): every variant either canonicalises the
+    // same or is refused by both.
+    for context in [
+        json!("https://www.w3.org/ns/credentials/v2"),
+        json!(["https://www.w3.org/ns/credentials/v2"]),
+        json!([
+            "https://www.w3.org/2018/credentials/v1",
+            "https://w3id.org/security/data-integrity/v2"
+        ]),
+        json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2"
+        ]),
+    ] {
+        let mut d = stele.clone();
+        d.insert("@context".into(), context);
+        documents.push(d);
+    }
+    let mut nested = stele.clone();
+    nested["credentialSubject"]["@context"] = json!("https://www.w3.org/ns/credentials/v2");
+    documents.push(nested);
+    let mut ok = 0;
+    // Twice: the second pass reads every context from the cache.
+    for _ in 0..2 {
+        for d in &documents {
+            match (canonical_nquads(d), canonical_nquads_uncached(d)) {
+                (Ok(cached), Ok(reference)) => {
+                    assert_eq!(cached, reference, "{d:?}");
+                    ok += 1;
+                }
+                (Err(_), Err(_)) => {}
+                (cached, reference) => panic!("{d:?}: {cached:?} vs {reference:?}"),
+            }
+        }
+    }
+    // Ten canonicalise (the others: a context not bundled, a proof configuration
+    // without `@context`, Stele terms without Stele's context).
+    assert_eq!(ok, 2 * 10);
+}

@@ -1,0 +1,300 @@
+//! Data Integrity `eddsa-rdfc-2022` verification (feature `rdfc`) next to
+//! the Ed25519 `verify_strict` floor and next to `ssi`'s own verification of
+//! the same credential, all measured in the same run (issue 6: Stele's rdfc
+//! verification at least 3× the rate `ssi` reaches).
+//!
+//! `cargo bench -p stele-core --features rdfc --bench di_rdfc` runs the
+//! criterion groups and then prints a Markdown table of ops/s, ratios to the
+//! floor and the Stele ÷ ssi ratio; `STELE_BENCH_QUICK=1` shortens
+//! everything; `-- --test` runs each bench once and skips the table. See
+//! `benches/README.md`.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod support;
+use support::{paired, quick};
+
+use criterion::Criterion;
+use ed25519_dalek::Signer as _;
+use serde_json::{Map, Value, json};
+use ssi::claims::VerificationParameters;
+use ssi::claims::data_integrity::{AnySuite, DataIntegrity};
+use ssi::claims::vc::v2::JsonCredential;
+use ssi::dids::{AnyDidMethod, VerificationMethodDIDResolver};
+use ssi::json_ld::ContextLoader;
+use ssi::verification_methods::AnyMethod;
+
+use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use stele_core::di::UnverifiedSecuredDocument;
+use stele_core::di::eddsa_rdfc;
+use stele_core::di::jsonld::{BUNDLED_CONTEXTS, canonical_nquads};
+use stele_core::did::key::{DidKeyResolver, did_key_from_public};
+use stele_core::json::{self, JsonLimits};
+use stele_core::key::{KeyType, SecretKey};
+use stele_core::time::Timestamp;
+use stele_core::verify::{TrustList, Verifier, VerifyOptions};
+
+const ISSUED: i64 = 1_790_000_000;
+const NOW: i64 = ISSUED + 86_400;
+const UNTIL: i64 = ISSUED + 365 * 86_400;
+
+fn permit_claims() -> Map<String, Value> {
+    match json!({
+        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
+        "nationality": "SYR", "document_number": "RP-2026-000123",
+        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
+        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
+        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
+        "access_to_labour_market": true
+    }) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+type SsiResolver = VerificationMethodDIDResolver<AnyDidMethod, AnyMethod>;
+
+struct Fixture {
+    trust: TrustList,
+    verifier: Verifier,
+    /// The residence permit with an eddsa-rdfc-2022 proof (JSON text).
+    credential: String,
+    /// The credential without its proof (for the canonicalisation bench).
+    unsecured: Map<String, Value>,
+    /// The proof (for the hash-data bench).
+    proof: Map<String, Value>,
+    ed_vk: ed25519_dalek::VerifyingKey,
+    /// The floor: a 300-byte message, as in the engine bench.
+    ed_msg: Vec<u8>,
+    ed_sig: ed25519_dalek::Signature,
+    /// The credential's own signed bytes (the 64-byte hash data) and signature.
+    di_msg: [u8; 64],
+    di_sig: ed25519_dalek::Signature,
+    /// ssi's verification: its did:key resolver, a loader with the same
+    /// bundled context documents Stele uses, and a runtime to drive it.
+    ssi_resolver: SsiResolver,
+    ssi_loader: ContextLoader,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let issuer = SecretKey::from_bytes(KeyType::Ed25519, &[42u8; 32]).expect("key");
+        let issuer_did = did_key_from_public(&issuer.public_key());
+        let holder = SecretKey::from_bytes(KeyType::Ed25519, &[43u8; 32]).expect("key");
+        let credential = Issuer::with_did_key(&issuer)
+            .issue(
+                &IssueRequest {
+                    credential_type: "ResidencePermitCredential",
+                    claims: permit_claims(),
+                    holder: Some(did_key_from_public(&holder.public_key())),
+                    valid_from: None,
+                    valid_until: Some(Timestamp::from_unix(UNTIL)),
+                    format: CredentialFormat::DataIntegrityRdfc,
+                    status: None,
+                },
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue");
+        let mut unsecured =
+            json::parse_object(credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
+        let Some(Value::Object(proof)) = unsecured.remove("proof") else {
+            panic!("one proof object")
+        };
+        let data = eddsa_rdfc::hash_data(&unsecured, &proof).expect("hash data");
+        let parsed = UnverifiedSecuredDocument::from_document({
+            let mut d = unsecured.clone();
+            d.insert("proof".into(), Value::Object(proof.clone()));
+            d
+        })
+        .expect("di");
+        let SecretKey::Ed25519(sk) = &issuer else {
+            panic!("issuer is Ed25519")
+        };
+        let ed_msg: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+        let map: HashMap<String, String> = BUNDLED_CONTEXTS
+            .iter()
+            .map(|(url, doc)| ((*url).to_owned(), (*doc).to_owned()))
+            .collect();
+        let fixture = Fixture {
+            trust: TrustList::empty()
+                .with(issuer_did.as_str(), Some(&["ResidencePermitCredential"])),
+            verifier: Verifier::new(Arc::new(DidKeyResolver::default())),
+            credential,
+            unsecured,
+            proof,
+            ed_vk: sk.verifying_key(),
+            ed_sig: sk.sign(&ed_msg),
+            ed_msg,
+            di_msg: data.to_bytes(),
+            di_sig: ed25519_dalek::Signature::from_slice(parsed.proofs()[0].proof_value())
+                .expect("sig"),
+            ssi_resolver: VerificationMethodDIDResolver::new(AnyDidMethod::default()),
+            ssi_loader: ContextLoader::empty()
+                .with_context_map_from(map)
+                .expect("ssi loader"),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime"),
+        };
+        assert!(fixture.verify_rdfc(), "Stele verifies the credential");
+        assert!(fixture.verify_ssi(), "ssi verifies the credential");
+        assert!(fixture.floor_di_input());
+        fixture
+    }
+
+    fn floor_ed25519(&self) -> bool {
+        self.ed_vk
+            .verify_strict(black_box(&self.ed_msg), black_box(&self.ed_sig))
+            .is_ok()
+    }
+
+    fn floor_di_input(&self) -> bool {
+        self.ed_vk
+            .verify_strict(black_box(&self.di_msg), black_box(&self.di_sig))
+            .is_ok()
+    }
+
+    /// Stele: `Verifier::verify` of the credential text (the whole pipeline).
+    fn verify_rdfc(&self) -> bool {
+        let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &self.trust);
+        self.verifier
+            .verify(black_box(&self.credential), &opts)
+            .expect("could check")
+            .verified
+    }
+
+    /// ssi: the credential text read into its Data Integrity model, then its
+    /// own verification (did:key resolved by ssi's resolver, the bundled
+    /// contexts from memory).
+    fn verify_ssi(&self) -> bool {
+        let vc: DataIntegrity<JsonCredential, AnySuite> =
+            serde_json::from_str(black_box(&self.credential)).expect("ssi reads the credential");
+        let params = VerificationParameters::from_resolver(&self.ssi_resolver)
+            .with_json_ld_loader(&self.ssi_loader);
+        self.runtime
+            .block_on(vc.verify(params))
+            .expect("ssi could check")
+            .is_ok()
+    }
+
+    /// Stele's canonicalisation of the unsecured credential (expansion +
+    /// RDFC-1.0 to N-Quads).
+    fn canonicalize(&self) -> usize {
+        canonical_nquads(black_box(&self.unsecured))
+            .expect("rdfc")
+            .len()
+    }
+
+    /// Both canonicalisations and both hashes (the document and the proof
+    /// configuration): everything but the parse and the signature.
+    fn hash_data(&self) -> u8 {
+        eddsa_rdfc::hash_data(black_box(&self.unsecured), &self.proof)
+            .expect("hash data")
+            .to_bytes()[0]
+    }
+}
+
+fn criterion_benches(c: &mut Criterion, f: &Fixture) {
+    let mut g = c.benchmark_group("floor");
+    g.bench_function("ed25519_verify_strict", |b| b.iter(|| f.floor_ed25519()));
+    g.bench_function("ed25519_verify_strict_di_hash_data", |b| {
+        b.iter(|| f.floor_di_input())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("verify");
+    g.bench_function("di_eddsa_rdfc_2022", |b| b.iter(|| f.verify_rdfc()));
+    g.bench_function("ssi_eddsa_rdfc_2022", |b| b.iter(|| f.verify_ssi()));
+    g.finish();
+
+    let mut g = c.benchmark_group("rdfc");
+    g.bench_function("canonicalize_credential", |b| b.iter(|| f.canonicalize()));
+    g.bench_function("hash_data", |b| b.iter(|| f.hash_data()));
+    g.finish();
+}
+
+fn summary(f: &Fixture) {
+    let (round, rounds) = if quick() {
+        (Duration::from_millis(100), 1)
+    } else {
+        (Duration::from_millis(250), 6)
+    };
+    let ed_floor = || f.floor_ed25519();
+    let di_floor = || f.floor_di_input();
+    let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds, 4);
+    let ed = m(&ed_floor, &ed_floor);
+    let stele = m(&|| f.verify_rdfc(), &ed_floor);
+    let stele_same = m(&|| f.verify_rdfc(), &di_floor);
+    let ssi = m(&|| f.verify_ssi(), &ed_floor);
+    let canon = m(&|| f.canonicalize() > 0, &ed_floor);
+    let hash = m(
+        &|| {
+            black_box(f.hash_data());
+            true
+        },
+        &ed_floor,
+    );
+
+    const ED: &str = "ed25519 verify_strict (300 B)";
+    const ED_SAME: &str = "ed25519 verify_strict, same 64 B hash data";
+    let rows: [(&str, (f64, f64), &str); 6] = [
+        ("floor/ed25519_verify_strict", ed, ED),
+        ("verify/di_eddsa_rdfc_2022 (Stele)", stele, ED),
+        ("verify/di_eddsa_rdfc_2022 (Stele)", stele_same, ED_SAME),
+        ("verify/ssi_eddsa_rdfc_2022 (ssi)", ssi, ED),
+        ("rdfc/canonicalize_credential", canon, ED),
+        ("rdfc/hash_data (2 canonicalisations)", hash, ED),
+    ];
+    println!();
+    println!(
+        "Summary (each op and its floor in {rounds} alternating rounds of {} ms, best of each{}):",
+        round.as_millis(),
+        if quick() { ", STELE_BENCH_QUICK" } else { "" }
+    );
+    println!();
+    println!("| bench | ops/s | floor | floor ops/s | ratio |");
+    println!("|---|---:|---|---:|---:|");
+    for (name, (ops, floor_ops), floor) in rows {
+        println!(
+            "| {name} | {ops:.0} | {floor} | {floor_ops:.0} | {:.2} % |",
+            100.0 * ops / floor_ops
+        );
+    }
+    println!();
+    println!(
+        "Credential: {} B of JSON, eddsa-rdfc-2022, did:key Ed25519 issuer.",
+        f.credential.len()
+    );
+    // Each rate normalised by the floor of its own rounds, so that load
+    // changes between the two measurements cancel.
+    let ratio = (stele.0 / stele.1) / (ssi.0 / ssi.1);
+    println!(
+        "Stele ÷ ssi (same credential, each normalised by its same-run floor): {ratio:.2}× — target ≥ 3×: {}.",
+        if ratio >= 3.0 { "met" } else { "MISSED" }
+    );
+}
+
+fn main() {
+    let test_mode = !support::summary_wanted();
+    let fixture = Fixture::new();
+    let (measure, warm, samples) = if quick() {
+        (Duration::from_millis(300), Duration::from_millis(100), 10)
+    } else {
+        (Duration::from_secs(3), Duration::from_secs(1), 20)
+    };
+    let mut c = Criterion::default()
+        .measurement_time(measure)
+        .warm_up_time(warm)
+        .sample_size(samples)
+        .configure_from_args();
+    criterion_benches(&mut c, &fixture);
+    c.final_summary();
+    if !test_mode {
+        summary(&fixture);
+    }
+}
