@@ -122,8 +122,11 @@ fn stele_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 #[test]
 fn demo_serves_the_clerk_page_until_interrupted() {
     let dir = scratch("demo-serve");
+    // The default port is taken (by this test, or by whatever already holds
+    // it): the demo must fall back to a free port rather than fail.
+    let _held = std::net::TcpListener::bind("127.0.0.1:8080");
     let mut child = Command::new(stele())
-        .args(["demo", "--dir", "demo", "--listen", "127.0.0.1:0"])
+        .args(["demo", "--dir", "demo"])
         .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -169,6 +172,8 @@ fn demo_serves_the_clerk_page_until_interrupted() {
         .unwrap_or_else(|| panic!("no clerk page URL in:\n{text}"));
     let (base, key) = url.split_once("/#key=").expect("the key in the fragment");
     let addr = base.trim_start_matches("http://").to_owned();
+    assert_ne!(addr, "127.0.0.1:8080", "the taken default port");
+    assert!(text.contains("is in use"), "{text}");
     let credential = text
         .split("--credential ")
         .nth(1)

@@ -26,7 +26,7 @@ use stele_registry::contracts::deploy;
 use stele_registry::{Account, Chain, EmbeddedChain, EmbeddedConfig};
 use stele_verifier::apikey::ApiKey;
 use stele_verifier::config::{Config, CounterConfig, PolicyConfig};
-use stele_verifier::state::StartOptions;
+use stele_verifier::state::{StartError, StartOptions};
 
 use super::issue::{Issuance, issue_as_agency};
 use super::present::present;
@@ -44,9 +44,10 @@ pub struct DemoArgs {
     /// Directory for the demo's key files and credentials (default: a new temporary directory).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Where the verifier service listens (127.0.0.1:0 picks a free port).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: std::net::SocketAddr,
+    /// Where the verifier service listens (default 127.0.0.1:8080, or a free
+    /// port when that one is taken; 127.0.0.1:0 always picks a free port).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
     /// End after the scripted steps, without starting the verifier service.
     #[arg(long)]
     no_serve: bool,
@@ -335,7 +336,7 @@ pub fn run(a: DemoArgs) -> Result<u8, Failure> {
 /// Ctrl-C.
 fn serve(
     dir: &std::path::Path,
-    listen: &std::net::SocketAddr,
+    listen: &Option<std::net::SocketAddr>,
     agency: &mut Agency,
     chain: Arc<dyn Chain>,
     deployment: &stele_registry::Deployment,
@@ -412,8 +413,8 @@ fn serve(
     // The service, on this process's chain, with one counter that asks for
     // a residence permit and the holder's names.
     let key = ApiKey::generate_counter(&mut rand_core::OsRng);
-    let config = Config {
-        listen: *listen,
+    let config = |listen| Config {
+        listen,
         data_dir: dir.join("verifier"),
         verifier_id: "buergeramt-mitte".into(),
         counters: vec![CounterConfig {
@@ -428,14 +429,25 @@ fn serve(
         }],
         ..Config::default()
     };
-    let service = stele_verifier::start_blocking(
-        config,
-        StartOptions {
-            chain: Some((chain, deployment.clone())),
-            clock: None,
-        },
-    )
-    .map_err(|e| Failure::failed(format!("verifier service: {e}")))?;
+    let options = || StartOptions {
+        chain: Some((chain.clone(), deployment.clone())),
+        clock: None,
+    };
+    let default = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
+    let service =
+        match stele_verifier::start_blocking(config(listen.unwrap_or(default)), options()) {
+            // The default port is taken (another service, an earlier demo): a
+            // free one will do. An address the user asked for is not replaced.
+            Err(StartError::Bind { .. }) if listen.is_none() => {
+                outln!("   (127.0.0.1:8080 is in use; the service takes a free port instead)");
+                stele_verifier::start_blocking(
+                    config(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+                    options(),
+                )
+            }
+            other => other,
+        }
+        .map_err(|e| Failure::failed(format!("verifier service: {e}")))?;
     let url = format!("{}#key={}", service.running().url(), key.expose_secret());
     outln!("   The verifier service runs on the same chain, with its audit log in verifier/.");
     outln!();
