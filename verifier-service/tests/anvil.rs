@@ -27,10 +27,27 @@ fn verifies_against_anvil_and_from_caches_when_it_is_down() {
     let mut world = World::with_governor(tempdir("anvil"), chain, node.account());
     let (permit, _) = world.issue_permit(now().plus(86_400));
     let (other, other_index) = world.issue_permit(now().plus(86_400));
+    let issued = u64::try_from(now().unix()).unwrap();
     // Let the chain's time pass the issuance time, so that accreditation
-    // "at issuance" is a settled answer the service may keep.
+    // "at issuance" is a settled answer the service may keep. Anvil's block
+    // times need not follow this process's clock to the second: publish
+    // (the same suspension list again) until the latest block is later.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     world.set_status(StatusPurpose::Suspension, other_index);
+    for _ in 0..5 {
+        let latest = world.chain.block_number().unwrap();
+        if world.chain.block_timestamp(latest).unwrap() > issued {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        world.set_status(StatusPurpose::Suspension, other_index);
+    }
+    let latest = world.chain.block_number().unwrap();
+    let chain_time = world.chain.block_timestamp(latest).unwrap();
+    assert!(
+        chain_time > issued,
+        "chain time {chain_time}, issued {issued}"
+    );
 
     let data = world.dir.join("service");
     let extra = format!(
@@ -92,7 +109,7 @@ fn verifies_against_anvil_and_from_caches_when_it_is_down() {
     assert_eq!(
         (s, &v["verified"]),
         (200, &json!(true)),
-        "from the caches: {v}"
+        "from the caches (chain time {chain_time}, issued {issued}): {v}"
     );
     // A counter that needs a fresh status list cannot check.
     let (s, v) = verify(COUNTER_KEY, json!({"payload": permit}));
