@@ -16,7 +16,7 @@ use support::{paired, quick};
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
 use stele_core::di::UnverifiedSecuredDocument;
@@ -31,20 +31,6 @@ use stele_core::verify::{TrustList, Verifier, VerifyOptions};
 const ISSUED: i64 = 1_790_000_000;
 const NOW: i64 = ISSUED + 86_400;
 const UNTIL: i64 = ISSUED + 365 * 86_400;
-
-fn permit_claims() -> Map<String, Value> {
-    match json!({
-        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
-        "nationality": "SYR", "document_number": "RP-2026-000123",
-        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
-        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
-        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
-        "access_to_labour_market": true
-    }) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
 
 struct Fixture {
     trust: TrustList,
@@ -71,7 +57,7 @@ impl Fixture {
             .issue(
                 &IssueRequest {
                     credential_type: "ResidencePermitCredential",
-                    claims: permit_claims(),
+                    claims: support::permit_claims(),
                     holder: Some(did_key_from_public(&holder.public_key())),
                     valid_from: None,
                     valid_until: Some(Timestamp::from_unix(UNTIL)),

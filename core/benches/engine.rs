@@ -16,7 +16,6 @@ use support::{paired, quick};
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
 use p256::ecdsa::signature::Verifier as _;
-use serde_json::{Map, Value, json};
 
 use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
 use stele_core::did::key::{DidKeyResolver, did_key_from_public, public_key_from_did_key};
@@ -33,20 +32,6 @@ const UNTIL: i64 = ISSUED + 365 * 86_400;
 const AUDIENCE: &str = "counter-1";
 const NONCE: &str = "n-0123456789abcdef";
 const DISCLOSE: [&str; 3] = ["given_name", "family_name", "birth_date"];
-
-fn permit_claims() -> Map<String, Value> {
-    match json!({
-        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
-        "nationality": "SYR", "document_number": "RP-2026-000123",
-        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
-        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
-        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
-        "access_to_labour_market": true
-    }) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
 
 /// Everything the benches need, built once.
 struct Fixture {
@@ -292,7 +277,7 @@ impl Fixture {
 fn request(holder: &Did, format: CredentialFormat) -> IssueRequest<'static> {
     IssueRequest {
         credential_type: "ResidencePermitCredential",
-        claims: permit_claims(),
+        claims: support::permit_claims(),
         holder: Some(holder.clone()),
         valid_from: None,
         valid_until: Some(Timestamp::from_unix(UNTIL)),

@@ -14,7 +14,6 @@ use support::{ops_per_sec, quick};
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
-use serde_json::{Map, Value, json};
 
 use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
 use stele_core::did::key::did_key_from_public;
@@ -26,20 +25,6 @@ use stele_core::sdjwt::holder::{HeldSdJwt, KeyBindingInput};
 use stele_core::time::Timestamp;
 
 const ISSUED: i64 = 1_790_000_000;
-
-fn permit_claims() -> Map<String, Value> {
-    match json!({
-        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
-        "nationality": "SYR", "document_number": "RP-2026-000123",
-        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
-        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
-        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
-        "access_to_labour_market": true
-    }) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
 
 struct Fixture {
     presentation: String,
@@ -57,7 +42,7 @@ impl Fixture {
             .issue(
                 &IssueRequest {
                     credential_type: "ResidencePermitCredential",
-                    claims: permit_claims(),
+                    claims: support::permit_claims(),
                     holder: Some(did_key_from_public(&holder.public_key())),
                     valid_from: None,
                     valid_until: Some(Timestamp::from_unix(ISSUED + 365 * 86_400)),

@@ -24,7 +24,6 @@ use support::{ops_per_sec, quick};
 
 use criterion::{BatchSize, Criterion};
 use ed25519_dalek::Signer as _;
-use serde_json::{Map, Value, json};
 
 use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
 use stele_core::did::MethodResolver;
@@ -40,20 +39,6 @@ const NOW: i64 = ISSUED + 86_400;
 const AUDIENCE: &str = "did:web:counter.example:berlin-lea-7";
 const NONCE: &str = "q2X0b7hT9mZ4nVYcK1sD8w";
 const DISCLOSE: [&str; 3] = ["given_name", "family_name", "permit_type"];
-
-fn permit_claims() -> Map<String, Value> {
-    match json!({
-        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
-        "nationality": "SYR", "document_number": "RP-2026-000123",
-        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
-        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
-        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
-        "access_to_labour_market": true
-    }) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
 
 fn now() -> Timestamp {
     Timestamp::from_unix(NOW)
@@ -150,7 +135,7 @@ impl Fixture {
             .issue(
                 &IssueRequest {
                     credential_type: "ResidencePermitCredential",
-                    claims: permit_claims(),
+                    claims: support::permit_claims(),
                     holder: Some(stele_core::did::Did::parse(holder_did).expect("holder did")),
                     valid_from: None,
                     valid_until: Some(Timestamp::from_unix(ISSUED + 365 * 86_400)),

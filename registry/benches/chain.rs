@@ -33,7 +33,7 @@ use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::SolCall;
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
 use stele_core::did::{Did, DidResolver, ResolutionOptions};
 use stele_core::encoding::b64url_decode;
@@ -169,20 +169,6 @@ fn resolver(chain: &Arc<dyn Chain>, d: &Deployment) -> EthrDidResolver {
     EthrDidResolver::new(chain.clone(), d.did_registry, d.chain_id, &[])
 }
 
-fn permit_claims() -> Map<String, Value> {
-    match json!({
-        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
-        "nationality": "SYR", "document_number": "RP-2026-000123",
-        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
-        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
-        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
-        "access_to_labour_market": true
-    }) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
 impl E2e {
     fn new(chain: &Arc<dyn Chain>, d: &Deployment, governor: &Account) -> Self {
         let rng = &mut rand_core::OsRng;
@@ -222,7 +208,7 @@ impl E2e {
             .issue(
                 &IssueRequest {
                     credential_type: TYPE,
-                    claims: permit_claims(),
+                    claims: support::permit_claims(),
                     holder: None,
                     valid_from: None,
                     valid_until: Some(issued.plus(86_400 * 365)),

@@ -65,3 +65,18 @@ pub fn paired(
     }
     (best_op, best_floor)
 }
+
+/// The sample residence permit's 12 claims every benchmark issues.
+pub fn permit_claims() -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::json!({
+        "given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-04-12",
+        "nationality": "SYR", "document_number": "RP-2026-000123",
+        "permit_type": "temporary", "valid_from": "2026-09-21", "valid_until": "2027-09-20",
+        "issuing_authority": "Landesamt für Einwanderung Berlin", "issuing_country": "DEU",
+        "address": {"street_address": "Hauptstr. 1", "locality": "Berlin", "postal_code": "10115", "country": "DEU"},
+        "access_to_labour_market": true
+    }) {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
