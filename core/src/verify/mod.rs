@@ -116,6 +116,33 @@ pub struct VerifyOptions<'a> {
     pub clock_skew_secs: i64,
     /// Limits.
     pub limits: Limits,
+    /// Which of the optional checks run (default: all).
+    pub checks: CheckSelection,
+}
+
+/// Which of the optional checks run. Reading the input, resolving the
+/// issuer, the proof, the data model, holder binding (when required) and
+/// the policy always run; the validity period, issuer trust and the status
+/// list can be left out — a VC-API caller's `options.checks` chooses them
+/// (the counter routes run all). A check left out is reported as
+/// [`verdict::Outcome::NotApplicable`] and cannot fail the verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSelection {
+    /// `validFrom` / `validUntil` (`nbf` / `exp`) against the time.
+    pub validity: bool,
+    /// The issuer is trusted / accredited for the type at issuance.
+    pub trust: bool,
+    /// The status list entries (revocation, suspension).
+    pub status: bool,
+}
+
+impl CheckSelection {
+    /// Every check.
+    pub const ALL: CheckSelection = CheckSelection {
+        validity: true,
+        trust: true,
+        status: true,
+    };
 }
 
 impl<'a> VerifyOptions<'a> {
@@ -134,6 +161,7 @@ impl<'a> VerifyOptions<'a> {
             policy: &NO_POLICY,
             clock_skew_secs: 60,
             limits: Limits::default(),
+            checks: CheckSelection::ALL,
         }
     }
 }

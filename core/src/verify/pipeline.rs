@@ -151,9 +151,22 @@ pub(super) fn run(
         None => rec.not_applicable(CheckName::Claims),
         Some(r) => rec.outcome(CheckName::Claims, r),
     }
-    rec.outcome(CheckName::Validity, check_validity(view, o));
-    rec.outcome(CheckName::Trust, check_trust(view, o, &issuer.did)?);
-    match check_status(v, view, o, &issuer.did)? {
+    if o.checks.validity {
+        rec.outcome(CheckName::Validity, check_validity(view, o));
+    } else {
+        rec.not_applicable(CheckName::Validity);
+    }
+    if o.checks.trust {
+        rec.outcome(CheckName::Trust, check_trust(view, o, &issuer.did)?);
+    } else {
+        rec.not_applicable(CheckName::Trust);
+    }
+    let status = if o.checks.status {
+        check_status(v, view, o, &issuer.did)?
+    } else {
+        None
+    };
+    match status {
         None => rec.not_applicable(CheckName::Status),
         Some(r) => rec.outcome(CheckName::Status, r),
     }

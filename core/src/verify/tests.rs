@@ -500,6 +500,79 @@ impl TrustSource for TrustDown {
 }
 
 #[test]
+fn checks_left_out_do_not_run_and_cannot_fail() {
+    let w = World::new();
+    let token = w.issue(CredentialFormat::SdJwt);
+    let late = Timestamp::from_unix(UNTIL + 3600);
+    let empty = TrustList::empty();
+    let only_proof = CheckSelection {
+        validity: false,
+        trust: false,
+        status: false,
+    };
+    // An expired credential of an untrusted issuer, revoked, with the
+    // trust source and the status checker down: only the proof counts.
+    let down = TrustDown;
+    let revoked = verifier().with_status(Arc::new(FixedStatus(Ok(StatusOutcome::Revoked))));
+    let with_status = Issuer::with_did_key(&w.issuer)
+        .issue(
+            &IssueRequest {
+                status: Some(
+                    json!({"status_list": {"idx": 7, "uri": "https://example.com/status/1"}}),
+                ),
+                ..permit_request(CredentialFormat::SdJwt)
+            },
+            Timestamp::from_unix(ISSUED),
+            &mut rand_core::OsRng,
+        )
+        .expect("issue");
+    for (v, input, trust) in [
+        (&verifier(), &token, &empty as &dyn TrustSource),
+        (&revoked, &with_status, &down as &dyn TrustSource),
+    ] {
+        let opts = VerifyOptions {
+            checks: only_proof,
+            ..VerifyOptions::new(late, trust)
+        };
+        let verdict = check(v, input, &opts, &[]);
+        for name in [CheckName::Validity, CheckName::Trust, CheckName::Status] {
+            let c = verdict
+                .checks
+                .iter()
+                .find(|c| c.name == name)
+                .expect("check");
+            assert_eq!(c.outcome, Outcome::NotApplicable, "{name:?}");
+        }
+    }
+    // Each selected check still fails on its own.
+    let selected = |validity, trust, status| CheckSelection {
+        validity,
+        trust,
+        status,
+    };
+    let cases: [(CheckSelection, &str, ReasonCode); 3] = [
+        (selected(true, false, false), &token, ReasonCode::Expired),
+        (
+            selected(false, true, false),
+            &with_status,
+            ReasonCode::UntrustedIssuer,
+        ),
+        (
+            selected(false, false, true),
+            &with_status,
+            ReasonCode::Revoked,
+        ),
+    ];
+    for (checks, input, expected) in cases {
+        let opts = VerifyOptions {
+            checks,
+            ..VerifyOptions::new(late, &empty)
+        };
+        check(&revoked, input, &opts, &[expected]);
+    }
+}
+
+#[test]
 fn status_and_trust_seams() {
     let w = World::new();
     let trust = w.trust();
