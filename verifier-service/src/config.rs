@@ -103,6 +103,20 @@ pub struct Config {
     /// Fetching from third parties (did:web documents, status lists over
     /// HTTPS; ADR 0032). Without this section the service fetches nothing.
     pub fetch: Option<FetchConfig>,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsConfig>,
+}
+
+/// HTTPS: a PEM certificate chain (leaf first) and its PEM private key
+/// (PKCS#8, PKCS#1 or SEC1). Both are read at start; a file that does not
+/// parse stops the start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain (PEM).
+    pub cert_file: PathBuf,
+    /// The private key (PEM), readable only by the service.
+    pub key_file: PathBuf,
 }
 
 impl Default for Config {
@@ -124,6 +138,7 @@ impl Default for Config {
             trusted_issuers: Vec::new(),
             issuer: None,
             fetch: None,
+            tls: None,
         }
     }
 }
@@ -246,6 +261,8 @@ pub struct AccessConfig {
     pub public_did_resolution: bool,
     /// `GET /metrics` without a key.
     pub public_metrics: bool,
+    /// The policy of VC-API requests made without a key.
+    pub public_policy: PolicyConfig,
 }
 
 impl Default for AccessConfig {
@@ -254,6 +271,7 @@ impl Default for AccessConfig {
             public_vc_api: false,
             public_did_resolution: true,
             public_metrics: true,
+            public_policy: PolicyConfig::default(),
         }
     }
 }
@@ -316,6 +334,12 @@ pub struct PolicyConfig {
     /// How old a synced status list may be for this counter, in seconds
     /// (default: `cache.status_max_age_secs`).
     pub status_max_age_secs: Option<i64>,
+    /// Whether the issuer must be accredited on the chain (or listed in
+    /// `trusted_issuers`) for the credential's type. Default: yes for a
+    /// counter; no for `access.public_policy` (the VC-API's public checks,
+    /// where any well-formed issuer verifies unless the request's
+    /// `options.checks` names `trust`).
+    pub require_trusted_issuer: Option<bool>,
 }
 
 /// An issuer trusted by configuration (the trust file's entries).
@@ -724,6 +748,15 @@ burst = 1
 public_vc_api = true
 public_did_resolution = false
 public_metrics = false
+[access.public_policy]
+id = "p"
+accepted_types = ["T"]
+required_claims = ["c"]
+require_holder_binding = true
+require_schema = true
+max_credential_age_secs = 1
+status_max_age_secs = 1
+require_trusted_issuer = true
 [audit]
 anchor_every_records = 1
 anchor_every_secs = 1
@@ -743,6 +776,7 @@ require_holder_binding = true
 require_schema = true
 max_credential_age_secs = 1
 status_max_age_secs = 1
+require_trusted_issuer = false
 [[trusted_issuers]]
 did = "did:key:z"
 types = ["T"]
@@ -752,6 +786,9 @@ allow_private = false
 timeout_ms = 1000
 max_bytes = 65536
 roots_file = "roots.pem"
+[tls]
+cert_file = "cert.pem"
+key_file = "key.pem"
 "#
         );
         Config::from_toml(&every).unwrap();
@@ -788,11 +825,14 @@ roots_file = "roots.pem"
                 have.sort();
             }
             assert_eq!(keys_of(sub_schema), have, "[{name}]");
-            if let Some(toml::Value::Table(policy)) = table.get("policy") {
-                assert_eq!(
-                    keys_of(&sub_schema["properties"]["policy"]),
-                    keys_toml(policy)
-                );
+            for key in ["policy", "public_policy"] {
+                if let Some(toml::Value::Table(policy)) = table.get(key) {
+                    assert_eq!(
+                        keys_of(&sub_schema["properties"][key]),
+                        keys_toml(policy),
+                        "[{name}.{key}]"
+                    );
+                }
             }
         }
     }

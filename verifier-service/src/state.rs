@@ -17,8 +17,9 @@ use stele_core::key::{KeyType, SecretKey};
 use stele_core::qr::Challenge;
 use stele_core::time::{Clock, SystemClock, Timestamp};
 use stele_core::verify::{
-    AnyOf, CheckName, HolderBinding, MemoryNonceStore, Outcome, Policy, Reason, ReasonCode,
-    StatusChecker, TrustList, TrustSource, Verdict, Verifier, VerifyError, VerifyOptions,
+    AnyOf, CheckName, CheckSelection, HolderBinding, MemoryNonceStore, Outcome, Policy, Reason,
+    ReasonCode, StatusChecker, TrustList, TrustSource, Verdict, Verifier, VerifyError,
+    VerifyOptions,
 };
 use stele_registry::did_ethr::EthrDidResolver;
 use stele_registry::embedded::{EmbeddedChain, EmbeddedConfig};
@@ -88,6 +89,8 @@ pub struct Counter {
     pub require_holder_binding: bool,
     /// Credentials valid from longer ago than this are refused.
     pub max_credential_age_secs: Option<i64>,
+    /// Whether the issuer must be trusted (accredited or listed).
+    pub require_trusted_issuer: bool,
     verifier: Arc<Verifier>,
     /// For VC-API presentations whose challenge this service did not issue.
     verifier_without_nonces: Arc<Verifier>,
@@ -136,10 +139,26 @@ pub enum IssuerState {
 pub struct RunOptions {
     /// The challenge nonce (holder binding required with it).
     pub nonce: Option<String>,
-    /// The audience to require instead of the counter's (VC-API `domain`).
-    pub audience: Option<String>,
+    /// The audience a holder binding must name.
+    pub audience: Audience,
     /// Whether the nonce must be one this service issued (single use).
     pub nonce_from_store: bool,
+    /// The optional checks a VC-API request asked for (`None`: a counter
+    /// route, every check). The counter's policy adds issuer trust when it
+    /// requires it.
+    pub checks: Option<CheckSelection>,
+}
+
+/// The audience a presentation's holder binding must name.
+#[derive(Debug, Clone, Default)]
+pub enum Audience {
+    /// The counter's audience (the counter routes).
+    #[default]
+    Counter,
+    /// This one (a VC-API `domain`).
+    Given(String),
+    /// None checked (a VC-API request without `domain`).
+    Unchecked,
 }
 
 /// Everything the handlers share. Cheap to clone.
@@ -233,7 +252,7 @@ impl AppState {
 
         let (counter_configs, generated) = counters(&config)?;
         let mut statuses: HashMap<i64, Arc<dyn StatusChecker>> = HashMap::new();
-        let mut make_counter = |c: &CounterConfig| -> Arc<Counter> {
+        let mut make_counter = |c: &CounterConfig, trust_by_default: bool| -> Arc<Counter> {
             let max_age = c
                 .policy
                 .status_max_age_secs
@@ -273,20 +292,24 @@ impl AppState {
                 policy: policy_of(&c.policy),
                 require_holder_binding: c.policy.require_holder_binding,
                 max_credential_age_secs: c.policy.max_credential_age_secs,
+                require_trusted_issuer: c.policy.require_trusted_issuer.unwrap_or(trust_by_default),
                 verifier: Arc::new(base().with_nonce_store(nonces.clone())),
                 verifier_without_nonces: Arc::new(base()),
             })
         };
         let counters: HashMap<String, Arc<Counter>> = counter_configs
             .iter()
-            .map(|c| (c.api_key_sha256.clone(), make_counter(c)))
+            .map(|c| (c.api_key_sha256.clone(), make_counter(c, true)))
             .collect();
-        let public_counter = make_counter(&CounterConfig {
-            id: "public".into(),
-            api_key_sha256: String::new(),
-            audience: Some(config.verifier_id.clone()),
-            policy: PolicyConfig::default(),
-        });
+        let public_counter = make_counter(
+            &CounterConfig {
+                id: "public".into(),
+                api_key_sha256: String::new(),
+                audience: Some(config.verifier_id.clone()),
+                policy: config.access.public_policy.clone(),
+            },
+            false,
+        );
 
         let anchoring = {
             let key_path = config
@@ -535,11 +558,25 @@ impl AppState {
                 } else {
                     &c.verifier
                 };
-                let audience = run.audience.as_deref().unwrap_or(&c.audience);
+                let audience = match &run.audience {
+                    Audience::Counter => Some(c.audience.as_str()),
+                    Audience::Given(a) => Some(a.as_str()),
+                    Audience::Unchecked => None,
+                };
+                let checks = match run.checks {
+                    None => CheckSelection {
+                        trust: c.require_trusted_issuer,
+                        ..CheckSelection::ALL
+                    },
+                    Some(asked) => CheckSelection {
+                        trust: asked.trust || c.require_trusted_issuer,
+                        ..asked
+                    },
+                };
                 let holder_binding = match run.nonce.as_deref() {
                     Some(nonce) => HolderBinding {
                         required: true,
-                        audience: Some(audience),
+                        audience,
                         nonce: Some(nonce),
                         max_age_secs: ttl.max(300),
                     },
@@ -547,6 +584,7 @@ impl AppState {
                 };
                 let options = VerifyOptions {
                     holder_binding,
+                    checks,
                     policy: &c.policy,
                     ..VerifyOptions::new(now, state.0.trust.as_ref())
                 };

@@ -10,6 +10,10 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::{Value, json};
+use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use stele_core::di::presentation::{PresentationInput, present as di_vp};
+use stele_core::did::Did;
+use stele_core::did::key::{did_key_from_public, did_key_method_id};
 use stele_core::key::{KeyType, SecretKey};
 use stele_core::status::StatusPurpose;
 use stele_verifier::{AppState, StartOptions, router};
@@ -700,6 +704,338 @@ async fn vc_api() {
     assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "issue_refused");
     f.close().await;
     std::fs::remove_dir_all(&world_dir).ok();
+}
+
+/// A Data Integrity credential of a did:key issuer the service knows
+/// nothing about, issued to `holder`.
+fn di_permit(issuer: &SecretKey, holder: &Did, format: CredentialFormat) -> Value {
+    let text = Issuer::with_did_key(issuer)
+        .issue(
+            &IssueRequest {
+                credential_type: PERMIT,
+                claims: claims(),
+                holder: Some(holder.clone()),
+                valid_from: None,
+                valid_until: Some(now().plus(86_400)),
+                format,
+                status: None,
+            },
+            now(),
+            &mut rand_core::OsRng,
+        )
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The holder's presentation of `credential`, signed for `challenge` and
+/// `domain`.
+fn di_present(holder: &SecretKey, credential: &Value, challenge: &str, domain: &str) -> Value {
+    let did = did_key_from_public(&holder.public_key());
+    let vm = did_key_method_id(&did);
+    let vp = di_vp(
+        credential.as_object().unwrap().clone(),
+        &PresentationInput {
+            holder: did.as_str(),
+            verification_method: &vm,
+            challenge,
+            domain,
+            created: now(),
+        },
+        holder,
+    )
+    .unwrap();
+    Value::Object(vp)
+}
+
+impl Fixture {
+    /// A public VC-API call; whatever the input, never a 5xx.
+    async fn vc_api(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, v) = self.json("POST", path, None, Some(body)).await;
+        assert!(!s.is_server_error(), "{path}: {s} {v}");
+        (s, v)
+    }
+}
+
+fn has_error(v: &Value, code: &str) -> bool {
+    v["errors"].as_array().is_some_and(|e| {
+        e.iter()
+            .any(|e| e["type"] == format!("https://stele.example/problems/{code}"))
+    })
+}
+
+/// VC-API over Data Integrity, as a W3C test-suite client sees it: a
+/// public endpoint, any well-formed did:key issuer, `options.checks`, 200
+/// for a credential that verifies and 400 for one that does not (or that
+/// is malformed); presentations 200 whether or not they verify, 400 when
+/// unreadable.
+#[tokio::test(flavor = "multi_thread")]
+async fn vc_api_data_integrity() {
+    let f = setup("vcapi-di", "[access]\npublic_vc_api = true\n");
+    let issuer = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let holder = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
+    let holder_did = did_key_from_public(&holder.public_key());
+    let proof_only = json!({"checks": ["proof"]});
+    for format in [
+        CredentialFormat::DataIntegrityJcs,
+        CredentialFormat::DataIntegrityRdfc,
+    ] {
+        let vc = di_permit(&issuer, &holder_did, format);
+        let verify =
+            |vc: &Value, options: &Value| json!({"verifiableCredential": vc, "options": options});
+        // Verifies on the proof (and by default validity and status): the
+        // issuer's trust is not asked for.
+        for options in [
+            proof_only.clone(),
+            json!({}),
+            json!({"checks": ["proof", "validity", "credentialStatus"]}),
+        ] {
+            let (s, v) = f.vc_api("/credentials/verify", verify(&vc, &options)).await;
+            assert_eq!(s, StatusCode::OK, "{format:?} {options} {v}");
+            assert_eq!(v["verified"], true);
+            assert!(v["checks"].as_array().unwrap().contains(&json!("proof")));
+            assert!(!v["checks"].as_array().unwrap().contains(&json!("trust")));
+        }
+        // Asked for: the issuer is not accredited nor listed.
+        let (s, v) = f
+            .vc_api(
+                "/credentials/verify",
+                verify(&vc, &json!({"checks": ["proof", "trust"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["verified"], false);
+        assert!(has_error(&v, "untrusted_issuer"), "{v}");
+        // A changed claim: the proof fails, 400 with the reason.
+        let mut forged = vc.clone();
+        forged["credentialSubject"]["given_name"] = json!("Eve");
+        let (s, v) = f
+            .vc_api("/credentials/verify", verify(&forged, &proof_only))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(has_error(&v, "bad_signature"), "{v}");
+        // The W3C VC-API verifier test suite's negative cases: each 400.
+        let mut cases: Vec<Value> = Vec::new();
+        for member in ["@context", "type", "issuer", "credentialSubject", "proof"] {
+            let mut c = vc.clone();
+            c.as_object_mut().unwrap().remove(member);
+            cases.push(c);
+        }
+        for member in [
+            "type",
+            "created",
+            "verificationMethod",
+            "proofValue",
+            "proofPurpose",
+            "cryptosuite",
+        ] {
+            let mut c = vc.clone();
+            c["proof"].as_object_mut().unwrap().remove(member);
+            cases.push(c);
+        }
+        let odd = [
+            json!("string"),
+            json!({}),
+            Value::Null,
+            json!(10),
+            json!(true),
+            json!([]),
+        ];
+        for (member, values) in [
+            ("@context", &odd[..]),
+            ("type", &odd[..]),
+            ("issuer", &odd[2..]),
+            ("credentialSubject", &odd[..]),
+            ("proof", &odd[..]),
+        ] {
+            for value in values {
+                let mut c = vc.clone();
+                c[member] = value.clone();
+                cases.push(c);
+                if member == "@context" || member == "type" {
+                    let mut c = vc.clone();
+                    c[member] = json!([value]);
+                    cases.push(c);
+                }
+            }
+        }
+        for case in cases {
+            let (s, v) = f
+                .vc_api("/credentials/verify", verify(&case, &proof_only))
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{case} → {v}");
+            assert_ne!(v["verified"], true, "{case} → {v}");
+        }
+
+        // Presentations.
+        let vp = di_present(&holder, &vc, "c-ext-0001", "https://rp.example");
+        let present_with =
+            |vp: &Value, options: Value| json!({"verifiablePresentation": vp, "options": options});
+        let bound = json!({"challenge": "c-ext-0001", "domain": "https://rp.example"});
+        let (s, v) = f
+            .vc_api("/presentations/verify", present_with(&vp, bound.clone()))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["verified"], true, "{v}");
+        assert!(
+            v["checks"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("holder_binding")),
+            "{v}"
+        );
+        assert_eq!(
+            v["warnings"][0]["type"],
+            "https://stele.example/problems/challenge_not_issued_here"
+        );
+        assert!(v.get("verifiablePresentation").is_none());
+        // Another challenge, another domain: 200, not verified.
+        let (s, v) = f
+            .vc_api(
+                "/presentations/verify",
+                present_with(
+                    &vp,
+                    json!({"challenge": "c-ext-0002", "domain": "https://rp.example"}),
+                ),
+            )
+            .await;
+        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
+        assert!(has_error(&v, "wrong_nonce"), "{v}");
+        let (s, v) = f
+            .vc_api(
+                "/presentations/verify",
+                present_with(
+                    &vp,
+                    json!({"challenge": "c-ext-0001", "domain": "https://other.example"}),
+                ),
+            )
+            .await;
+        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
+        assert!(has_error(&v, "wrong_audience"), "{v}");
+        // No domain given: only the challenge is checked (VC-API).
+        let (s, v) = f
+            .vc_api(
+                "/presentations/verify",
+                present_with(
+                    &vp,
+                    json!({"challenge": "c-ext-0001", "returnPresentation": true}),
+                ),
+            )
+            .await;
+        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(true)), "{v}");
+        assert_eq!(v["verifiablePresentation"], vp);
+        // No challenge: the credential verifies, holder binding unchecked.
+        let (s, v) = f
+            .vc_api("/presentations/verify", present_with(&vp, json!({})))
+            .await;
+        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(true)), "{v}");
+        assert_eq!(
+            v["warnings"][0]["type"],
+            "https://stele.example/problems/holder_binding_not_checked"
+        );
+        // A challenge issued here: single use.
+        let c = f.challenge(COUNTER_KEY).await;
+        let n = c["nonce"].as_str().unwrap();
+        let fresh = di_present(&holder, &vc, n, "https://rp.example");
+        let body = present_with(
+            &fresh,
+            json!({"challenge": n, "domain": "https://rp.example"}),
+        );
+        let (_, v) = f.vc_api("/presentations/verify", body.clone()).await;
+        assert_eq!(v["verified"], true, "{v}");
+        assert_eq!(v["warnings"], json!([]));
+        let (s, v) = f.vc_api("/presentations/verify", body).await;
+        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
+        assert!(has_error(&v, "replay"), "{v}");
+        // Unsigned: `presentation` (or a verifiablePresentation without proof).
+        let mut unsigned = vp.clone();
+        unsigned.as_object_mut().unwrap().remove("proof");
+        for member in ["presentation", "verifiablePresentation"] {
+            let (s, v) = f
+                .vc_api("/presentations/verify", json!({member: unsigned}))
+                .await;
+            assert_eq!(
+                (s, &v["verified"]),
+                (StatusCode::OK, &json!(true)),
+                "{member} {v}"
+            );
+            let (s, v) = f
+                .vc_api(
+                    "/presentations/verify",
+                    json!({member: unsigned, "options": {"challenge": "c-ext-0001"}}),
+                )
+                .await;
+            assert_eq!(
+                (s, &v["verified"]),
+                (StatusCode::OK, &json!(false)),
+                "{member} {v}"
+            );
+        }
+        // A presentation of a forged credential: 200, not verified.
+        let mut bad = vp.clone();
+        bad["verifiableCredential"][0]["credentialSubject"]["given_name"] = json!("Eve");
+        let (s, v) = f
+            .vc_api("/presentations/verify", present_with(&bad, bound.clone()))
+            .await;
+        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
+        // Unreadable input: 400.
+        let mut foreign = vp.clone();
+        foreign["@context"] = json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://evil.example/ctx"
+        ]);
+        let mut no_credential = vp.clone();
+        no_credential
+            .as_object_mut()
+            .unwrap()
+            .remove("verifiableCredential");
+        for body in [
+            present_with(&foreign, bound.clone()),
+            present_with(&no_credential, json!({})),
+            present_with(&json!("not a presentation"), json!({})),
+            present_with(&json!(5), json!({})),
+            present_with(&vc, json!({})),
+            json!({"verifiablePresentation": vp, "presentation": unsigned}),
+            json!({"options": {}}),
+            present_with(&vp, json!({"challenge": 5})),
+            present_with(&vp, json!({"returnPresentation": "yes"})),
+            present_with(&vp, json!({"unknownOption": true})),
+        ] {
+            let (s, v) = f.vc_api("/presentations/verify", body.clone()).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body} → {v}");
+        }
+    }
+    // Options the endpoint does not understand, bad check lists, a
+    // presentation sent as a credential: 400 problems.
+    let vc = di_permit(&issuer, &holder_did, CredentialFormat::DataIntegrityJcs);
+    let vp = di_present(&holder, &vc, "c", "d");
+    for body in [
+        json!({"verifiableCredential": vc, "options": {"challenge": "x"}}),
+        json!({"verifiableCredential": vc, "options": {"checks": "proof"}}),
+        json!({"verifiableCredential": vc, "options": {"checks": ["proof", "astrology"]}}),
+        json!({"verifiableCredential": vc, "options": {"checks": ["validity"]}}),
+        json!({"verifiableCredential": vc, "options": {"checks": [1]}}),
+        json!({"verifiableCredential": vp}),
+        json!({"verifiableCredential": vc, "options": []}),
+    ] {
+        let (s, v) = f.vc_api("/credentials/verify", body.clone()).await;
+        assert_problem(s, &v, StatusCode::BAD_REQUEST, "bad_request");
+    }
+    f.close().await;
+
+    // A public policy that asks for a trusted issuer.
+    let f = setup(
+        "vcapi-di-trust",
+        "[access]\npublic_vc_api = true\n[access.public_policy]\nrequire_trusted_issuer = true\n",
+    );
+    let (s, v) = f
+        .vc_api(
+            "/credentials/verify",
+            json!({"verifiableCredential": vc, "options": proof_only}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(has_error(&v, "untrusted_issuer"), "{v}");
+    f.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

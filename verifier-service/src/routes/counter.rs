@@ -162,8 +162,8 @@ pub(crate) async fn verify(
             payload,
             RunOptions {
                 nonce,
-                audience: None,
                 nonce_from_store: true,
+                ..RunOptions::default()
             },
         )
         .await?;

@@ -16,12 +16,12 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
 use stele_core::did::Did;
-use stele_core::verify::{Outcome, Verdict};
+use stele_core::verify::{CheckName, CheckSelection, Outcome, Verdict};
 
 use super::{LoggedReasons, json_no_store, json_object, locale};
 use crate::locale::{Locale, localize_message};
 use crate::problem::{Problem, TYPE_BASE};
-use crate::state::{AppState, IssuerState, RunOptions};
+use crate::state::{AppState, Audience, IssuerState, RunOptions};
 
 const VCDM2: &str = "https://www.w3.org/ns/credentials/v2";
 
@@ -93,23 +93,100 @@ fn check_name(n: stele_core::verify::CheckName) -> String {
     }
 }
 
-fn respond(v: &Verdict, body: &Value) -> Response {
-    let mut r = json_no_store(StatusCode::OK, body);
+fn respond(v: &Verdict, body: &Value, status: StatusCode) -> Response {
+    let mut r = json_no_store(status, body);
     r.extensions_mut().insert(LoggedReasons(
         v.reasons.iter().map(|r| r.code.as_str()).collect(),
     ));
     r
 }
 
-fn options(req: &Map<String, Value>) -> Result<Map<String, Value>, Problem> {
-    match req.get("options") {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(o)) => Ok(o.clone()),
-        Some(_) => Err(Problem::bad_request("\"options\" must be an object")),
+fn options(req: &Map<String, Value>, known: &[&str]) -> Result<Map<String, Value>, Problem> {
+    let options = match req.get("options") {
+        None | Some(Value::Null) => return Ok(Map::new()),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(Problem::bad_request("\"options\" must be an object")),
+    };
+    // VC-API: an option the endpoint does not understand is an error.
+    if let Some(k) = options.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(Problem::bad_request(format!(
+            "options.{k} is not understood here (known: {})",
+            known.join(", ")
+        )));
+    }
+    Ok(options.clone())
+}
+
+/// The checks run when a request names none: the proof, the validity
+/// period and the status list (issuer trust when the policy requires it).
+const DEFAULT_CHECKS: CheckSelection = CheckSelection {
+    validity: true,
+    trust: false,
+    status: true,
+};
+
+/// `options.checks`: the checks to perform. `proof` (the input read, the
+/// issuer resolved, every proof verified, the data model) must be named
+/// and always runs; `validity`, `credentialStatus` (or `status`) and `trust`
+/// (the issuer accredited or listed for the type) are chosen. Any other
+/// name is an error (ADR 0033).
+fn requested_checks(options: &Map<String, Value>) -> Result<CheckSelection, Problem> {
+    let Some(list) = options.get("checks") else {
+        return Ok(DEFAULT_CHECKS);
+    };
+    let items = list
+        .as_array()
+        .ok_or_else(|| Problem::bad_request("options.checks must be an array of check names"))?;
+    let mut selection = CheckSelection {
+        validity: false,
+        trust: false,
+        status: false,
+    };
+    let mut proof = false;
+    for item in items {
+        match item.as_str() {
+            Some("proof") => proof = true,
+            Some("validity") => selection.validity = true,
+            Some("credentialStatus" | "status") => selection.status = true,
+            Some("trust") => selection.trust = true,
+            _ => {
+                return Err(Problem::bad_request(format!(
+                    "options.checks: {item} is not a check this service performs \
+                     (proof, validity, credentialStatus, trust)"
+                )));
+            }
+        }
+    }
+    if !proof {
+        return Err(Problem::bad_request(
+            "options.checks must include \"proof\": nothing is judged without its proof",
+        ));
+    }
+    Ok(selection)
+}
+
+fn is_presentation_object(v: &Value) -> bool {
+    let names = |t: &str| t == "VerifiablePresentation" || t == "EnvelopedVerifiablePresentation";
+    match v.get("type") {
+        Some(Value::String(t)) => names(t),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).any(names),
+        _ => false,
     }
 }
 
-/// `POST /credentials/verify` `{"verifiableCredential": …, "options": {…}}`.
+/// Whether the input could not even be read (VC-API: 400, "invalid or
+/// malformed input that prevented the verification process").
+fn unreadable(v: &Verdict) -> bool {
+    v.checks
+        .iter()
+        .any(|c| c.name == CheckName::Parse && c.outcome == Outcome::Failed)
+}
+
+/// `POST /credentials/verify` `{"verifiableCredential": …, "options":
+/// {"checks": […]}}`: 200 with the result when the credential verifies,
+/// 400 with the result when it does not (VC-API and the W3C test suites:
+/// a credential that fails verification is invalid input), 503 when a
+/// check could not be made.
 pub(crate) async fn verify_credential(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -118,21 +195,42 @@ pub(crate) async fn verify_credential(
 ) -> Result<Response, Problem> {
     let counter = state.counter_or_public(&headers, state.config().access.public_vc_api)?;
     let req = json_object(&state, body)?;
-    let _options = options(&req)?;
+    let options = options(&req, &["checks"])?;
+    let checks = requested_checks(&options)?;
     let vc = req
         .get("verifiableCredential")
         .ok_or_else(|| Problem::bad_request("\"verifiableCredential\" is required"))?;
+    if is_presentation_object(vc) {
+        return Err(Problem::bad_request(
+            "verifiableCredential is a presentation: use /presentations/verify",
+        ));
+    }
     let text = secured_text(vc, "verifiableCredential")?;
     let l = locale(&headers, query.as_deref());
     let v = state
-        .run_verification(counter, text, RunOptions::default())
+        .run_verification(
+            counter,
+            text,
+            RunOptions {
+                checks: Some(checks),
+                ..RunOptions::default()
+            },
+        )
         .await?;
-    Ok(respond(&v, &vc_api_result(&v, l, Vec::new())))
+    let status = if v.verified {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Ok(respond(&v, &vc_api_result(&v, l, Vec::new()), status))
 }
 
 /// `POST /presentations/verify` `{"verifiablePresentation": …, "options":
-/// {"challenge", "domain"}}`: with a challenge, holder binding is required
-/// for that nonce and the domain (or this counter's audience).
+/// {"challenge", "domain", "checks", "returnPresentation"}}`, or an
+/// unsigned `{"presentation": …}`: the presentation's proof (with the
+/// challenge and the domain when given, the holder its signer) and the
+/// credential it carries. 200 with the result whether or not it verifies;
+/// 400 only when the input cannot be read (VC-API).
 pub(crate) async fn verify_presentation(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -141,10 +239,29 @@ pub(crate) async fn verify_presentation(
 ) -> Result<Response, Problem> {
     let counter = state.counter_or_public(&headers, state.config().access.public_vc_api)?;
     let req = json_object(&state, body)?;
-    let options = options(&req)?;
-    let vp = req
-        .get("verifiablePresentation")
-        .ok_or_else(|| Problem::bad_request("\"verifiablePresentation\" is required"))?;
+    let options = options(
+        &req,
+        &["challenge", "domain", "checks", "returnPresentation"],
+    )?;
+    let checks = requested_checks(&options)?;
+    let vp = match (req.get("verifiablePresentation"), req.get("presentation")) {
+        (Some(vp), None) | (None, Some(vp)) => vp,
+        (Some(_), Some(_)) => {
+            return Err(Problem::bad_request(
+                "send \"verifiablePresentation\" or \"presentation\", not both",
+            ));
+        }
+        (None, None) => {
+            return Err(Problem::bad_request(
+                "\"verifiablePresentation\" (or an unsigned \"presentation\") is required",
+            ));
+        }
+    };
+    if vp.is_object() && !is_presentation_object(vp) {
+        return Err(Problem::bad_request(
+            "the presentation's type must include VerifiablePresentation",
+        ));
+    }
     let text = secured_text(vp, "verifiablePresentation")?;
     let str_option = |k: &str| -> Result<Option<String>, Problem> {
         match options.get(k) {
@@ -157,6 +274,22 @@ pub(crate) async fn verify_presentation(
     };
     let challenge = str_option("challenge")?;
     let domain = str_option("domain")?;
+    let return_presentation = match options.get("returnPresentation") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(Problem::bad_request(
+                "options.returnPresentation must be a boolean",
+            ));
+        }
+    };
+    if challenge.is_none() && counter.require_holder_binding {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "challenge_required",
+            "This policy requires a challenge (holder binding)",
+        ));
+    }
     let mut warnings = Vec::new();
     let from_store = challenge
         .as_deref()
@@ -180,12 +313,22 @@ pub(crate) async fn verify_presentation(
             text,
             RunOptions {
                 nonce: challenge,
-                audience: domain,
+                audience: domain.map_or(Audience::Unchecked, Audience::Given),
                 nonce_from_store: from_store,
+                checks: Some(checks),
             },
         )
         .await?;
-    Ok(respond(&v, &vc_api_result(&v, l, warnings)))
+    let mut result = vc_api_result(&v, l, warnings);
+    if return_presentation {
+        result["verifiablePresentation"] = vp.clone();
+    }
+    let status = if unreadable(&v) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(respond(&v, &result, status))
 }
 
 /// `POST /credentials/issue` `{"credential": {…}, "options": {"format":
@@ -203,7 +346,7 @@ pub(crate) async fn issue_credential(
     };
     state.check_issuer_key(&headers)?;
     let req = json_object(&state, body)?;
-    let options = options(&req)?;
+    let options = options(&req, &["type", "cryptosuite", "format"])?;
     let credential = match req.get("credential") {
         Some(Value::Object(o)) => o.clone(),
         _ => return Err(Problem::bad_request("\"credential\" must be an object")),
