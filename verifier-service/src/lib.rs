@@ -40,6 +40,7 @@ pub mod problem;
 pub mod ratelimit;
 mod routes;
 pub mod state;
+pub mod tls;
 mod workers;
 
 use std::future::Future;
@@ -76,7 +77,7 @@ impl Running {
         self.addr
     }
 
-    /// The clerk page's URL (`public_url`, or `http://<addr>/`).
+    /// The clerk page's URL (`public_url`, or `http(s)://<addr>/`).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -137,6 +138,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 pub async fn start_with(config: Config, options: StartOptions) -> Result<Running, StartError> {
     let listen = config.listen;
     let public_url = config.public_url.clone();
+    // The certificate and key are read before anything else is opened: a
+    // file that does not parse stops the start.
+    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let key_file = config.data_dir.join(state::COUNTER_KEY_FILE);
     let configured_counters = !config.counters.is_empty();
     let state = tokio::task::spawn_blocking(move || AppState::build(config, options))
@@ -166,16 +171,28 @@ pub async fn start_with(config: Config, options: StartOptions) -> Result<Running
     };
     let app = router(state.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        }),
+        Some(acceptor) => {
+            let listener = tls::TlsListener::new(listener, acceptor)
+                .map_err(|e| StartError::Io(format!("local address: {e}")))?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
             })
-            .await
-    });
+        }
+    };
     Ok(Running {
         addr,
-        url: public_url.unwrap_or_else(|| format!("http://{addr}/")),
+        url: public_url.unwrap_or_else(|| format!("{scheme}://{addr}/")),
         counter_api_key,
         generated: generated.is_some(),
         state,
@@ -201,7 +218,8 @@ pub async fn serve(
 pub fn print_banner(running: &Running) {
     let c = running.state().config();
     let d = running.state().deployment();
-    println!("stele-verifier listening on http://{}/", running.addr());
+    let scheme = if c.tls.is_some() { "https" } else { "http" };
+    println!("stele-verifier listening on {scheme}://{}/", running.addr());
     println!("  clerk page:  {}", running.url());
     println!(
         "  chain:       {} (chain id {})",

@@ -73,6 +73,9 @@ pub enum StartError {
     /// The issuer configuration is unusable.
     #[error("issuer: {0}")]
     Issuer(String),
+    /// The `[tls]` certificate or key is unusable.
+    #[error("tls: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// One counter: its identity, audience, policy and verifier.
