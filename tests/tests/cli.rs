@@ -564,14 +564,25 @@ fn resolve_did_key() {
 }
 
 /// Data Integrity `eddsa-jcs-2022`: issue, verify (the format is detected),
-/// tamper, and a context outside the allow-list.
+/// tamper, a context outside the allow-list, present.
 #[test]
 fn data_integrity_jcs_issue_verify_tamper() {
-    let desk = Desk::new("di-jcs");
-    let credential = desk.issue(&["--format", "di-jcs", "--holder", &desk.citizen]);
+    data_integrity_issue_verify_tamper("di-jcs", "eddsa-jcs-2022");
+}
+
+/// Data Integrity `eddsa-rdfc-2022` (JSON-LD expansion with the bundled
+/// contexts, RDF canonicalisation): the same flow through the CLI.
+#[test]
+fn data_integrity_rdfc_issue_verify_tamper() {
+    data_integrity_issue_verify_tamper("di-rdfc", "eddsa-rdfc-2022");
+}
+
+fn data_integrity_issue_verify_tamper(flag: &str, suite: &str) {
+    let desk = Desk::new(flag);
+    let credential = desk.issue(&["--format", flag, "--holder", &desk.citizen]);
     let doc: serde_json::Value = serde_json::from_str(&credential).expect("a JSON credential");
     assert_eq!(doc["proof"]["type"], "DataIntegrityProof");
-    assert_eq!(doc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(doc["proof"]["cryptosuite"], suite);
     assert_eq!(doc["proof"]["proofPurpose"], "assertionMethod");
     assert!(
         doc["proof"]["proofValue"]
@@ -585,7 +596,7 @@ fn data_integrity_jcs_issue_verify_tamper() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     let v = r.json();
     assert_eq!(v["verified"], true);
-    assert_eq!(v["format"], "di-eddsa-jcs-2022");
+    assert_eq!(v["format"], format!("di-{suite}"));
     assert_eq!(v["issuer"], desk.agency.as_str());
     assert_eq!(v["types"][1], "ResidencePermitCredential");
     assert_eq!(v["holder_binding"], "not_checked");
@@ -597,7 +608,8 @@ fn data_integrity_jcs_issue_verify_tamper() {
     .expect("verdict schema");
     schema.validate(&v).expect("verdict matches its schema");
 
-    // Pretty-printed and reordered, it still verifies: JCS signs the data, not the text.
+    // Pretty-printed and reordered, it still verifies: both suites sign
+    // the data (JCS: the JSON value; RDFC: the RDF graph), not the text.
     let pretty = serde_json::to_string_pretty(&doc).expect("json");
     assert_eq!(desk.verify(&pretty, &policy).code, 0);
 
@@ -611,6 +623,19 @@ fn data_integrity_jcs_issue_verify_tamper() {
     schema
         .validate(&r.json())
         .expect("verdict matches its schema");
+
+    // A member no context defines: RDFC would drop it from what is signed,
+    // so it is refused (JCS signs it: the signature breaks).
+    let mut undefined = doc.clone();
+    undefined["credentialSubject"]["nickname"] = serde_json::json!("Ami");
+    let r = desk.verify(&undefined.to_string(), &policy);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let expected = if suite == "eddsa-rdfc-2022" {
+        "malformed"
+    } else {
+        "bad_signature"
+    };
+    assert_eq!(r.reasons(), vec![expected.to_owned()], "{}", r.stdout);
 
     // A context outside the allow-list is refused before anything else.
     let mut other = doc.clone();
@@ -636,7 +661,7 @@ fn data_integrity_jcs_issue_verify_tamper() {
 
     // Presented by an Ed25519 holder for the counter's challenge.
     let holder = desk.key("holder.jwk", "ed25519");
-    let credential = desk.issue(&["--format", "di-jcs", "--holder", &holder]);
+    let credential = desk.issue(&["--format", flag, "--holder", &holder]);
     desk.write("di.json", &credential);
     let present = |nonce: &str| {
         desk.run(&[
@@ -656,7 +681,7 @@ fn data_integrity_jcs_issue_verify_tamper() {
     let r = desk.verify(p.stdout.trim(), COUNTER);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert_eq!(r.json()["holder_binding"], "verified");
-    assert_eq!(r.json()["format"], "di-eddsa-jcs-2022");
+    assert_eq!(r.json()["format"], format!("di-{suite}"));
     schema
         .validate(&r.json())
         .expect("verdict matches its schema");
