@@ -721,6 +721,15 @@ types = ["NationalIdCredential"]
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../../schemas/verifier-config.schema.json"))
                 .unwrap();
+        // Every key of a policy (a counter's and the public one).
+        const POLICY: &str = r#"id = "p"
+accepted_types = ["T"]
+required_claims = ["c"]
+require_holder_binding = true
+require_schema = true
+max_credential_age_secs = 1
+status_max_age_secs = 1
+"#;
         let every = format!(
             r#"
 listen = "127.0.0.1:0"
@@ -749,14 +758,7 @@ public_vc_api = true
 public_did_resolution = false
 public_metrics = false
 [access.public_policy]
-id = "p"
-accepted_types = ["T"]
-required_claims = ["c"]
-require_holder_binding = true
-require_schema = true
-max_credential_age_secs = 1
-status_max_age_secs = 1
-require_trusted_issuer = true
+{POLICY}require_trusted_issuer = true
 [audit]
 anchor_every_records = 1
 anchor_every_secs = 1
@@ -769,14 +771,7 @@ id = "a"
 api_key_sha256 = "{HASH}"
 audience = "x"
 [counters.policy]
-id = "p"
-accepted_types = ["T"]
-required_claims = ["c"]
-require_holder_binding = true
-require_schema = true
-max_credential_age_secs = 1
-status_max_age_secs = 1
-require_trusted_issuer = false
+{POLICY}require_trusted_issuer = false
 [[trusted_issuers]]
 did = "did:key:z"
 types = ["T"]

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::{Value, json};
-use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use stele_core::credential::issuer::CredentialFormat;
 use stele_core::di::presentation::{PresentationInput, present as di_vp};
 use stele_core::did::Did;
 use stele_core::did::key::{did_key_from_public, did_key_method_id};
@@ -709,22 +709,7 @@ async fn vc_api() {
 /// A Data Integrity credential of a did:key issuer the service knows
 /// nothing about, issued to `holder`.
 fn di_permit(issuer: &SecretKey, holder: &Did, format: CredentialFormat) -> Value {
-    let text = Issuer::with_did_key(issuer)
-        .issue(
-            &IssueRequest {
-                credential_type: PERMIT,
-                claims: claims(),
-                holder: Some(holder.clone()),
-                valid_from: None,
-                valid_until: Some(now().plus(86_400)),
-                format,
-                status: None,
-            },
-            now(),
-            &mut rand_core::OsRng,
-        )
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
+    serde_json::from_str(&did_key_permit_as(issuer, Some(holder.clone()), format)).unwrap()
 }
 
 /// The holder's presentation of `credential`, signed for `challenge` and

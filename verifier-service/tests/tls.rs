@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use stele_core::credential::issuer::CredentialFormat;
 use stele_core::key::{KeyType, SecretKey};
 use stele_verifier::tls::TlsError;
 use stele_verifier::{StartError, StartOptions, start_blocking};
@@ -89,21 +89,7 @@ fn serves_https_with_the_configured_certificate() {
 
     // A verification over HTTPS: a did:key issuer's Data Integrity credential.
     let issuer = SecretKey::generate(KeyType::Ed25519, &mut rand_core::OsRng);
-    let vc = Issuer::with_did_key(&issuer)
-        .issue(
-            &IssueRequest {
-                credential_type: PERMIT,
-                claims: claims(),
-                holder: None,
-                valid_from: None,
-                valid_until: Some(now().plus(86_400)),
-                format: CredentialFormat::DataIntegrityJcs,
-                status: None,
-            },
-            now(),
-            &mut rand_core::OsRng,
-        )
-        .unwrap();
+    let vc = did_key_permit_as(&issuer, None, CredentialFormat::DataIntegrityJcs);
     let vc: Value = serde_json::from_str(&vc).unwrap();
     let r = client
         .post(format!("{base}/credentials/verify"))

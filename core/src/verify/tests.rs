@@ -67,6 +67,22 @@ impl World {
         }
     }
 
+    /// A permit (SD-JWT) with a status list entry.
+    fn issue_with_status(&self) -> String {
+        Issuer::with_did_key(&self.issuer)
+            .issue(
+                &IssueRequest {
+                    status: Some(
+                        json!({"status_list": {"idx": 7, "uri": "https://example.com/status/1"}}),
+                    ),
+                    ..permit_request(CredentialFormat::SdJwt)
+                },
+                Timestamp::from_unix(ISSUED),
+                &mut rand_core::OsRng,
+            )
+            .expect("issue")
+    }
+
     fn issue(&self, format: CredentialFormat) -> String {
         self.issue_claims(format, permit_claims(), Some(Timestamp::from_unix(UNTIL)))
     }
@@ -514,18 +530,7 @@ fn checks_left_out_do_not_run_and_cannot_fail() {
     // trust source and the status checker down: only the proof counts.
     let down = TrustDown;
     let revoked = verifier().with_status(Arc::new(FixedStatus(Ok(StatusOutcome::Revoked))));
-    let with_status = Issuer::with_did_key(&w.issuer)
-        .issue(
-            &IssueRequest {
-                status: Some(
-                    json!({"status_list": {"idx": 7, "uri": "https://example.com/status/1"}}),
-                ),
-                ..permit_request(CredentialFormat::SdJwt)
-            },
-            Timestamp::from_unix(ISSUED),
-            &mut rand_core::OsRng,
-        )
-        .expect("issue");
+    let with_status = w.issue_with_status();
     for (v, input, trust) in [
         (&verifier(), &token, &empty as &dyn TrustSource),
         (&revoked, &with_status, &down as &dyn TrustSource),
@@ -577,18 +582,7 @@ fn status_and_trust_seams() {
     let w = World::new();
     let trust = w.trust();
     let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &trust);
-    let with_status = Issuer::with_did_key(&w.issuer)
-        .issue(
-            &IssueRequest {
-                status: Some(
-                    json!({"status_list": {"idx": 7, "uri": "https://example.com/status/1"}}),
-                ),
-                ..permit_request(CredentialFormat::SdJwt)
-            },
-            Timestamp::from_unix(ISSUED),
-            &mut rand_core::OsRng,
-        )
-        .expect("issue");
+    let with_status = w.issue_with_status();
     let checker = |r| verifier().with_status(Arc::new(FixedStatus(r)));
     check(&checker(Ok(StatusOutcome::Valid)), &with_status, &opts, &[]);
     check(

@@ -192,8 +192,17 @@ pub fn present(holder: &SecretKey, credential: &str, audience: &str, nonce: &str
         .unwrap()
 }
 
-/// A did:key issuer's permit (not on the chain).
+/// A did:key issuer's permit (not on the chain), as an SD-JWT.
 pub fn did_key_permit(issuer: &SecretKey, holder: Option<Did>) -> String {
+    did_key_permit_as(issuer, holder, CredentialFormat::SdJwt)
+}
+
+/// A did:key issuer's permit in `format`, valid for a day.
+pub fn did_key_permit_as(
+    issuer: &SecretKey,
+    holder: Option<Did>,
+    format: CredentialFormat,
+) -> String {
     Issuer::with_did_key(issuer)
         .issue(
             &IssueRequest {
@@ -202,7 +211,7 @@ pub fn did_key_permit(issuer: &SecretKey, holder: Option<Did>) -> String {
                 holder,
                 valid_from: None,
                 valid_until: Some(now().plus(86_400)),
-                format: CredentialFormat::SdJwt,
+                format,
                 status: None,
             },
             now(),
