@@ -434,13 +434,17 @@ impl AppState {
     }
 
     /// The counter of the bearer token if one is sent, else the public
-    /// policy when `public` allows it.
+    /// policy when `public` allows it. Calls without a key share one rate
+    /// limit bucket, so anonymous callers together cannot take the
+    /// counters' capacity.
     pub fn counter_or_public(
         &self,
         headers: &HeaderMap,
         public: bool,
     ) -> Result<Arc<Counter>, Problem> {
         if public && !headers.contains_key(axum::http::header::AUTHORIZATION) {
+            // Not a valid counter id (a space), so no counter shares it.
+            self.rate_limit(" anonymous")?;
             return Ok(self.0.public_counter.clone());
         }
         self.counter(headers)

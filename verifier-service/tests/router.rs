@@ -504,6 +504,35 @@ async fn request_errors() {
     let v: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(v["type"], "https://stele.example/problems/rate_limited");
     f.close().await;
+
+    // Anonymous VC-API calls share one bucket: spent, they are refused
+    // while a counter's own key still works.
+    let f = setup(
+        "anonymous-limit",
+        "[rate_limit]\nper_second = 0.01\nburst = 3\n[access]\npublic_vc_api = true",
+    );
+    let body = json!({"verifiableCredential": "x"});
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let (s, _) = f
+            .json("POST", "/credentials/verify", None, Some(body.clone()))
+            .await;
+        statuses.push(s);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::BAD_REQUEST,
+            StatusCode::BAD_REQUEST,
+            StatusCode::BAD_REQUEST,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    let (s, _) = f
+        .json("POST", "/credentials/verify", Some(COUNTER_KEY), Some(body))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    f.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -917,9 +946,13 @@ async fn vc_api_data_integrity() {
             v["warnings"][0]["type"],
             "https://stele.example/problems/holder_binding_not_checked"
         );
-        // A challenge issued here: single use.
-        let c = f.challenge(COUNTER_KEY).await;
-        let n = c["nonce"].as_str().unwrap();
+        // A challenge issued here (VC-API POST /challenges, a key
+        // required): single use.
+        let (s, c) = f.vc_api("/challenges", json!({})).await;
+        assert_problem(s, &c, StatusCode::UNAUTHORIZED, "unauthorized");
+        let (s, c) = f.json("POST", "/challenges", Some(COUNTER_KEY), None).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let n = c["challenge"].as_str().unwrap();
         let fresh = di_present(&holder, &vc, n, "https://rp.example");
         let body = present_with(
             &fresh,

@@ -33,6 +33,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/verify"),
     ("POST", "/credentials/verify"),
     ("POST", "/presentations/verify"),
+    ("POST", "/challenges"),
     ("POST", "/credentials/issue"),
     ("GET", "/1.0/identifiers/{did}"),
     ("GET", "/status/{issuer}/{list}"),
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/verify", post(counter::verify))
         .route("/credentials/verify", post(vcapi::verify_credential))
         .route("/presentations/verify", post(vcapi::verify_presentation))
+        .route("/challenges", post(vcapi::create_challenge))
         .route("/credentials/issue", post(vcapi::issue_credential))
         .route("/1.0/identifiers/{did}", get(did::resolve))
         .route("/status/{issuer}/{list}", get(status::status_list))

@@ -331,6 +331,22 @@ pub(crate) async fn verify_presentation(
     Ok(respond(&v, &result, status))
 }
 
+/// `POST /challenges` (VC-API): a challenge for `options.challenge`,
+/// `{"challenge": nonce}`. The same single-use nonce as `/v1/challenges`,
+/// for the calling counter (a key is required: open challenges are a
+/// bounded resource the counters share); `/presentations/verify` consumes it.
+pub(crate) async fn create_challenge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let counter = state.counter(&headers)?;
+    let c = state.issue_challenge(&counter);
+    Ok(json_no_store(
+        StatusCode::OK,
+        &json!({ "challenge": c.nonce }),
+    ))
+}
+
 /// `POST /credentials/issue` `{"credential": {…}, "options": {"format":
 /// "sd-jwt"|"jwt"}}` → 201 `{"verifiableCredential": <enveloped>}`. Only
 /// with a configured issuer, and only with the issuer's API key.
