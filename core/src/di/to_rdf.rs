@@ -197,12 +197,45 @@ pub(super) fn quads(
     writer.node(document, scope, None, true)?;
     // A dataset is a set; json-ld keeps repeated values, which the
     // canonicalisation would then count twice. Leave those to json-ld.
-    let mut sorted: Vec<&LexicalQuad> = writer.quads.iter().collect();
+    // (Compared as text: `IriBuf`'s own order normalises, and costs.)
+    let mut sorted: Vec<_> = writer.quads.iter().map(quad_key).collect();
     sorted.sort_unstable();
     if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
         return Err(Unsupported);
     }
     Ok(writer.quads)
+}
+
+/// A quad as text, for equality.
+type QuadKey<'q> = (&'q str, &'q str, bool, &'q str, &'q str, Option<&'q str>);
+
+fn quad_key(quad: &LexicalQuad) -> QuadKey<'_> {
+    fn id(id: &Subject) -> &str {
+        match id {
+            RdfId::Iri(iri) => iri.as_str(),
+            RdfId::Blank(blank) => blank.as_str(),
+        }
+    }
+    let (literal, value, datatype) = match &quad.2 {
+        RdfTerm::Id(object) => (false, id(object), ""),
+        RdfTerm::Literal(literal) => (
+            true,
+            literal.value.as_str(),
+            match &literal.type_ {
+                LiteralType::Any(datatype) => datatype.as_str(),
+                // Not produced here; kept distinct from any IRI.
+                LiteralType::LangString(tag) => tag.as_str(),
+            },
+        ),
+    };
+    (
+        id(&quad.0),
+        quad.1.as_str(),
+        literal,
+        value,
+        datatype,
+        quad.3.as_ref().map(id),
+    )
 }
 
 struct Writer<'l> {
