@@ -394,6 +394,56 @@ fn cached_context_equals_ssi_expansion() {
         d.insert("@context".into(), context);
         documents.push(d);
     }
+    // Both Stele credential types with the schemas' example claims, and a
+    // presentation of one (proof with challenge and domain), each with its
+    // proof configuration: all must take the direct path.
+    let mut stele_documents = Vec::new();
+    for (ty, claims) in [
+        (
+            "NationalIdCredential",
+            include_str!("../../../schemas/examples/NationalIdCredential.json"),
+        ),
+        (
+            "ResidencePermitCredential",
+            include_str!("../../../schemas/examples/ResidencePermitCredential.json"),
+        ),
+    ] {
+        let mut credential = stele.clone();
+        let mut subject: Map<String, Value> = serde_json::from_str(claims).unwrap();
+        subject.insert("id".into(), json!("did:example:holder"));
+        credential.insert("type".into(), json!(["VerifiableCredential", ty]));
+        credential.insert("credentialSubject".into(), Value::Object(subject));
+        let mut presentation = json!({
+            "@context": stele["@context"].clone(),
+            "type": "VerifiablePresentation",
+            "holder": "did:example:holder",
+            "verifiableCredential": [credential.clone()],
+            "proof": {
+                "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+                "created": "2026-01-02T00:00:00Z", "proofPurpose": "authentication",
+                "verificationMethod": "did:example:holder#key-1",
+                "challenge": "b3f4c1", "domain": "https://verifier.example",
+                "proofValue": "z5"
+            }
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+        for document in [&mut credential, &mut presentation] {
+            let mut config = document["proof"].as_object().unwrap().clone();
+            config.remove("proofValue");
+            config.insert("@context".into(), document["@context"].clone());
+            stele_documents.push(config);
+            stele_documents.push(document.clone());
+            document.remove("proof");
+            stele_documents.push(document.clone());
+        }
+    }
+    for d in &stele_documents {
+        let direct = canonical_nquads_direct(d)
+            .unwrap_or_else(|| panic!("direct path: {d:?} {:?}", canonical_nquads_uncached(d)));
+        assert_eq!(direct, canonical_nquads_uncached(d).unwrap(), "{d:?}");
+    }
     let mut nested = stele.clone();
     nested["credentialSubject"]["@context"] = json!("https://www.w3.org/ns/credentials/v2");
     documents.push(nested);

@@ -1,6 +1,7 @@
 //! A direct JSON-LD → RDF path for the common shape of credentials: node
 //! objects, `@id`, `@type`, strings, booleans, `@set` and `@graph`
-//! containers, type- and property-scoped contexts (feature `rdfc`).
+//! containers, type- and property-scoped contexts, embedded `@context`
+//! entries (a credential inside a presentation) (feature `rdfc`).
 //!
 //! It follows the JSON-LD 1.1 Expansion and Deserialize JSON-LD to RDF
 //! algorithms as `json-ld` 0.21 implements them (the crate `ssi` expands
@@ -12,7 +13,7 @@
 //!
 //! Anything outside that shape — a value object, a number, `@list`,
 //! `@graph`, `@reverse`, `@nest`, `@included`, an index or language map, a
-//! nested `@context`, a language-tagged default, an IRI that is not
+//! language-tagged default, an IRI that is not
 //! absolute, a term that expands to nothing, a repeated statement — makes
 //! it answer [`Unsupported`], and the caller takes `json-ld`'s own path,
 //! which gives the answer (or the error) for those. The output is tested
@@ -29,7 +30,7 @@ use ssi::json_ld::context_processing::algorithm::{Action, MalformedIri, expand_i
 use ssi::json_ld::rdf_types::{
     Id as RdfId, LexicalQuad, Literal, LiteralType, Quad, Term as RdfTerm,
 };
-use ssi::json_ld::syntax::{Keyword, Nullable};
+use ssi::json_ld::syntax::{Keyword, Nullable, TryFromJson};
 use ssi::json_ld::{
     BlankIdBuf, ContextLoader, Environment, Id, IriBuf, Process, Term, Type, ValidId,
 };
@@ -64,6 +65,9 @@ enum Derivation {
         reverted: bool,
         override_protected: bool,
     },
+    /// A node object's own `@context` entry (an allow-listed value),
+    /// applied on this context.
+    Local(Value),
 }
 
 /// At most this many derived contexts are kept in all (type and property
@@ -102,6 +106,27 @@ impl Scope {
         let options = ssi::json_ld::context_processing::Options::default();
         let (mut base, propagate_options) = match &key {
             Derivation::Types(_) => (Arc::clone(self), options.without_propagation()),
+            Derivation::Local(context) => {
+                let json = ssi::json_ld::syntax::to_value(context).map_err(|_| Unsupported)?;
+                let local = ssi::json_ld::syntax::context::Context::try_from_json(json)
+                    .map_err(|_| Unsupported)?;
+                let processed =
+                    run_ready(local.process_with(&mut (), &self.context, loader, None, options))
+                        .map_err(|_| Unsupported)?
+                        .map_err(|_| Unsupported)?
+                        .into_processed();
+                let previous = processed
+                    .previous_context()
+                    .map(|_| Arc::clone(self.reverted()));
+                return Ok(self.keep(
+                    key,
+                    Arc::new(Scope {
+                        context: processed,
+                        previous,
+                        derived: RwLock::new(Vec::new()),
+                    }),
+                ));
+            }
             Derivation::Property {
                 reverted,
                 override_protected,
@@ -118,6 +143,7 @@ impl Scope {
         let terms: Vec<&str> = match &key {
             Derivation::Types(terms) => terms.iter().map(String::as_str).collect(),
             Derivation::Property { term, .. } => vec![term.as_str()],
+            Derivation::Local(_) => Vec::new(),
         };
         for term in terms {
             let definition = self.context.get(term).ok_or(Unsupported)?;
@@ -145,14 +171,20 @@ impl Scope {
                 derived: RwLock::new(Vec::new()),
             });
         }
+        Ok(self.keep(key, base))
+    }
+
+    /// Keeps a derived context (unless the cap is reached), or returns the
+    /// one another thread kept first.
+    fn keep(&self, key: Derivation, scope: Arc<Scope>) -> Arc<Scope> {
         let mut derived = self.derived.write().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, found)) = derived.iter().find(|(k, _)| *k == key) {
-            return Ok(Arc::clone(found));
+            return Arc::clone(found);
         }
         if DERIVED.fetch_add(1, Ordering::Relaxed) < MAX_DERIVED {
-            derived.push((key, Arc::clone(&base)));
+            derived.push((key, Arc::clone(&scope)));
         }
-        Ok(base)
+        scope
     }
 }
 
@@ -335,22 +367,32 @@ impl Writer<'_> {
             }
         }
 
+        // A node object's own `@context` (the document's was processed
+        // into the root scope).
+        if !top {
+            if let Some(local) = object.get("@context") {
+                scope = scope.derive(Derivation::Local(local.clone()), self.loader)?;
+            }
+        }
+
         // Keys, in the context so far; `@type` values pick the type-scoped
         // contexts.
         let mut id_value = None;
         let mut types: Option<&Value> = None;
         for (key, value) in object {
             match expand(&scope.context, key, false, true)? {
-                Some(Term::Keyword(Keyword::Context)) if top => {}
+                Some(Term::Keyword(Keyword::Context)) => {}
                 Some(Term::Keyword(Keyword::Id)) => {
-                    if id_value.replace(value).is_some() {
-                        return Err(Unsupported);
+                    if id_value.is_some() {
+                        return Err(Unsupported); // colliding keywords
                     }
+                    id_value = Some(value);
                 }
                 Some(Term::Keyword(Keyword::Type)) => {
-                    if types.replace(value).is_some() {
-                        return Err(Unsupported);
+                    if types.is_some() {
+                        return Err(Unsupported); // colliding keywords
                     }
+                    types = Some(value);
                 }
                 Some(Term::Keyword(_)) => return Err(Unsupported),
                 _ => {}
