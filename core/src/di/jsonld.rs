@@ -88,7 +88,9 @@ pub(super) fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
 /// context, which is what the JSON-LD 1.1 Expansion Algorithm (§13.9 step
 /// 9) computes for the top-level node object before reading its other
 /// entries — the output is the same, byte for byte (tested against ssi's
-/// own expansion).
+/// own expansion). Documents of the common shape skip the expanded
+/// document altogether and go straight to RDF ([`super::to_rdf`], scoped
+/// contexts processed once); the others are expanded by `json-ld`.
 ///
 /// The caller must have checked the document's contexts against the
 /// allow-list; a context the loader does not hold fails here too.
