@@ -24,6 +24,7 @@ use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
 
 use super::DiError;
 use super::context::{DATA_INTEGRITY_V2_CONTEXT, EXAMPLES_V2_CONTEXT, STELE_V1_CONTEXT};
+use super::to_rdf::{self, Scope};
 use crate::credential::model::{VCDM1_CONTEXT, VCDM2_CONTEXT};
 
 /// The bundled context documents, by URL (see `core/contexts/README.md`).
@@ -65,7 +66,7 @@ fn loader() -> Result<&'static ContextLoader, DiError> {
 /// Runs a future that never waits: expansion with an in-memory loader
 /// completes on its first poll. Core has no async runtime (ADR 0011); a
 /// future that would wait is refused rather than spun on.
-fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
+pub(super) fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
     let mut future = pin!(future);
     let mut cx = TaskContext::from_waker(Waker::noop());
     for _ in 0..4 {
@@ -87,7 +88,9 @@ fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
 /// context, which is what the JSON-LD 1.1 Expansion Algorithm (§13.9 step
 /// 9) computes for the top-level node object before reading its other
 /// entries — the output is the same, byte for byte (tested against ssi's
-/// own expansion).
+/// own expansion). Documents of the common shape skip the expanded
+/// document altogether and go straight to RDF ([`super::to_rdf`], scoped
+/// contexts processed once); the others are expanded by `json-ld`.
 ///
 /// The caller must have checked the document's contexts against the
 /// allow-list; a context the loader does not hold fails here too.
@@ -96,7 +99,42 @@ pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError
     let Some(context) = document.get("@context") else {
         return canonical_nquads_uncached(document);
     };
-    let active = active_contexts().get_or_process(context, loader)?;
+    let scope = active_contexts().get_or_process(context, loader)?;
+    if let Ok(quads) = to_rdf::quads(document, &scope, loader) {
+        return Ok(nquads(
+            &ssi::rdf::urdna2015::normalize(quads.iter().map(|quad| quad.as_lexical_quad_ref()))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    if !to_rdf::is_node_object(document, &scope) {
+        return canonical_nquads_uncached(document);
+    }
+    canonical_nquads_expanded(document, &scope.context, loader)
+}
+
+/// The canonical N-Quads through the direct path ([`to_rdf`]) only: `None`
+/// when the document needs `json-ld`'s expansion (tests check which path
+/// a document takes).
+#[cfg(test)]
+pub(super) fn canonical_nquads_direct(document: &Map<String, Value>) -> Option<String> {
+    let loader = loader().ok()?;
+    let scope = active_contexts()
+        .get_or_process(document.get("@context")?, loader)
+        .ok()?;
+    let quads = to_rdf::quads(document, &scope, loader).ok()?;
+    Some(nquads(
+        &ssi::rdf::urdna2015::normalize(quads.iter().map(|quad| quad.as_lexical_quad_ref()))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The canonical N-Quads through `json-ld`'s expansion, starting from the
+/// processed top-level context.
+pub(super) fn canonical_nquads_expanded(
+    document: &Map<String, Value>,
+    active: &ActiveContext,
+    loader: &ContextLoader,
+) -> Result<String, DiError> {
     let mut value = ssi::json_ld::syntax::to_value(document)
         .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
     if let Some(object) = value.as_object_mut() {
@@ -104,7 +142,7 @@ pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError
     }
     let expanded = run_ready(value.expand_full(
         &mut (),
-        ActiveContext::clone(&active),
+        ActiveContext::clone(active),
         None,
         loader,
         expansion_options(),
@@ -235,7 +273,7 @@ pub(super) fn canonical_nquads_uncached(document: &Map<String, Value>) -> Result
 }
 
 /// A processed (active) JSON-LD context, as expansion uses it.
-type ActiveContext = Context<IriBuf, BlankIdBuf>;
+pub(super) type ActiveContext = Context<IriBuf, BlankIdBuf>;
 
 /// The active contexts built from top-level `@context` values, keyed by the
 /// exact value (a URL or an array of URLs from the allow-list, in order).
@@ -243,7 +281,7 @@ type ActiveContext = Context<IriBuf, BlankIdBuf>;
 /// bundled and fixed, so a processed context never goes stale. At most
 /// [`ActiveContexts::CAPACITY`] entries; the oldest makes room.
 struct ActiveContexts {
-    entries: RwLock<Vec<(Value, Arc<ActiveContext>)>>,
+    entries: RwLock<Vec<(Value, Arc<Scope>)>>,
 }
 
 impl ActiveContexts {
@@ -255,11 +293,11 @@ impl ActiveContexts {
         &self,
         context: &Value,
         loader: &ContextLoader,
-    ) -> Result<Arc<ActiveContext>, DiError> {
+    ) -> Result<Arc<Scope>, DiError> {
         if let Some(found) = self.find(context) {
             return Ok(found);
         }
-        let processed = Arc::new(process_context(context, loader)?);
+        let processed = Arc::new(Scope::new(process_context(context, loader)?));
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, found)) = entries.iter().find(|(key, _)| key == context) {
             return Ok(Arc::clone(found));
@@ -271,7 +309,7 @@ impl ActiveContexts {
         Ok(processed)
     }
 
-    fn find(&self, context: &Value) -> Option<Arc<ActiveContext>> {
+    fn find(&self, context: &Value) -> Option<Arc<Scope>> {
         self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)

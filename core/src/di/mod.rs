@@ -30,6 +30,8 @@ pub mod jcs;
 pub mod jsonld;
 pub mod presentation;
 pub mod proof;
+#[cfg(feature = "rdfc")]
+mod to_rdf;
 
 pub use proof::{
     DataIntegrityProof, ProofCheck, ProofOptions, UnverifiedSecuredDocument, VerifiedDocument,

@@ -335,7 +335,7 @@ fn cryptosuite_names() {
 /// contexts, and on Stele's credentials; and both refuse the same documents.
 #[test]
 fn cached_context_equals_ssi_expansion() {
-    use super::jsonld::canonical_nquads_uncached;
+    use super::jsonld::{canonical_nquads_direct, canonical_nquads_uncached};
     let mut documents: Vec<Map<String, Value>> = [
         "unsigned.json",
         "employmentAuth.json",
@@ -394,16 +394,72 @@ fn cached_context_equals_ssi_expansion() {
         d.insert("@context".into(), context);
         documents.push(d);
     }
+    // Both Stele credential types with the schemas' example claims, and a
+    // presentation of one (proof with challenge and domain), each with its
+    // proof configuration: all must take the direct path.
+    let mut stele_documents = Vec::new();
+    for (ty, claims) in [
+        (
+            "NationalIdCredential",
+            include_str!("../../../schemas/examples/NationalIdCredential.json"),
+        ),
+        (
+            "ResidencePermitCredential",
+            include_str!("../../../schemas/examples/ResidencePermitCredential.json"),
+        ),
+    ] {
+        let mut credential = stele.clone();
+        let mut subject: Map<String, Value> = serde_json::from_str(claims).unwrap();
+        subject.insert("id".into(), json!("did:example:holder"));
+        credential.insert("type".into(), json!(["VerifiableCredential", ty]));
+        credential.insert("credentialSubject".into(), Value::Object(subject));
+        let mut presentation = json!({
+            "@context": stele["@context"].clone(),
+            "type": "VerifiablePresentation",
+            "holder": "did:example:holder",
+            "verifiableCredential": [credential.clone()],
+            "proof": {
+                "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+                "created": "2026-01-02T00:00:00Z", "proofPurpose": "authentication",
+                "verificationMethod": "did:example:holder#key-1",
+                "challenge": "b3f4c1", "domain": "https://verifier.example",
+                "proofValue": "z5"
+            }
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+        for document in [&mut credential, &mut presentation] {
+            let mut config = document["proof"].as_object().unwrap().clone();
+            config.remove("proofValue");
+            config.insert("@context".into(), document["@context"].clone());
+            stele_documents.push(config);
+            stele_documents.push(document.clone());
+            document.remove("proof");
+            stele_documents.push(document.clone());
+        }
+    }
+    for d in &stele_documents {
+        let direct = canonical_nquads_direct(d)
+            .unwrap_or_else(|| panic!("direct path: {d:?} {:?}", canonical_nquads_uncached(d)));
+        assert_eq!(direct, canonical_nquads_uncached(d).unwrap(), "{d:?}");
+    }
     let mut nested = stele.clone();
     nested["credentialSubject"]["@context"] = json!("https://www.w3.org/ns/credentials/v2");
     documents.push(nested);
     let mut ok = 0;
+    let mut direct = 0;
     // Twice: the second pass reads every context from the cache.
     for _ in 0..2 {
         for d in &documents {
+            let fast = canonical_nquads_direct(d);
             match (canonical_nquads(d), canonical_nquads_uncached(d)) {
                 (Ok(cached), Ok(reference)) => {
                     assert_eq!(cached, reference, "{d:?}");
+                    if let Some(fast) = fast {
+                        assert_eq!(fast, reference, "{d:?}");
+                        direct += 1;
+                    }
                     ok += 1;
                 }
                 (Err(_), Err(_)) => {}
@@ -414,4 +470,220 @@ fn cached_context_equals_ssi_expansion() {
     // Ten canonicalise (the others: a context not bundled, a proof configuration
     // without `@context`, Stele terms without Stele's context).
     assert_eq!(ok, 2 * 10);
+    // The direct path (no expanded document) takes the W3C credentials,
+    // proof configurations and Stele's documents; the examples context's
+    // `@vocab`-less variants and nested contexts go through json-ld.
+    assert!(direct >= 2 * 8, "{direct}");
+}
+
+/// A small deterministic generator (SplitMix64) for the differential test.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const KEYS: [&str; 52] = [
+    "id",
+    "type",
+    "@id",
+    "@type",
+    "issuer",
+    "validFrom",
+    "validUntil",
+    "credentialSubject",
+    "proof",
+    "name",
+    "description",
+    "credentialStatus",
+    "evidence",
+    "holder",
+    "verifiableCredential",
+    "given_name",
+    "address",
+    "street_address",
+    "access_to_labour_market",
+    "birth_date",
+    "age_over_18",
+    "uri",
+    "cryptosuite",
+    "proofPurpose",
+    "verificationMethod",
+    "created",
+    "proofValue",
+    "challenge",
+    "domain",
+    "previousProof",
+    "statusPurpose",
+    "statusListIndex",
+    "cnf",
+    "sec:foo",
+    "https://ex.org/p",
+    "_:bprop",
+    "undefinedTerm",
+    "@context",
+    "@value",
+    "@graph",
+    "@list",
+    "nonexistent:x",
+    "schema:name",
+    "@foo",
+    "relatedResource",
+    "digestMultibase",
+    "termsOfUse",
+    "credentialSchema",
+    "jwk",
+    "kid",
+    "@language",
+    "expires",
+];
+const TYPES: [&str; 13] = [
+    "VerifiableCredential",
+    "VerifiablePresentation",
+    "DataIntegrityProof",
+    "ResidencePermitCredential",
+    "NationalIdCredential",
+    "BitstringStatusListEntry",
+    "BitstringStatusList",
+    "JsonSchema",
+    "UnknownType",
+    "https://ex.org/T",
+    "_:t",
+    "EnvelopedVerifiableCredential",
+    "sec:Foo",
+];
+const STRINGS: [&str; 16] = [
+    "x",
+    "did:example:1",
+    "https://ex.org/a",
+    "_:b1",
+    "_:b2",
+    "assertionMethod",
+    "authentication",
+    "2026-01-01T00:00:00Z",
+    "relative/path",
+    "",
+    "a\"b\\c\nd\re",
+    "ü🙂\u{7f}\t",
+    "VerifiableCredential",
+    "sec:foo",
+    "_:",
+    "did:example:1#key-1",
+];
+
+fn random_value(g: &mut Gen, depth: usize) -> Value {
+    match g.below(if depth == 0 { 5 } else { 9 }) {
+        0 => Value::Null,
+        1 => json!(g.below(2) == 0),
+        2 => [json!(1), json!(1.5), json!(-3), json!(1e21)][g.below(4)].clone(),
+        3 | 4 => json!(g.pick(&STRINGS)),
+        5 | 6 => Value::Object(random_node(g, depth - 1)),
+        7 => Value::Array(
+            (0..g.below(3))
+                .map(|_| random_value(g, depth - 1))
+                .collect(),
+        ),
+        _ => json!([g.pick(&STRINGS), g.pick(&STRINGS)]),
+    }
+}
+
+fn random_node(g: &mut Gen, depth: usize) -> Map<String, Value> {
+    let mut node = Map::new();
+    if g.below(3) > 0 {
+        let types: Vec<Value> = (0..1 + g.below(3)).map(|_| json!(g.pick(&TYPES))).collect();
+        let key = if g.below(8) == 0 { "@type" } else { "type" };
+        node.insert(
+            key.into(),
+            if types.len() == 1 {
+                types[0].clone()
+            } else {
+                Value::Array(types)
+            },
+        );
+    }
+    if g.below(2) == 0 {
+        node.insert("id".into(), json!(g.pick(&STRINGS)));
+    }
+    for _ in 0..g.below(5) {
+        let key = g.pick(&KEYS);
+        let value = match key {
+            "@context" => json!("https://www.w3.org/ns/credentials/v2"),
+            _ => random_value(g, depth),
+        };
+        node.insert(key.into(), value);
+    }
+    node
+}
+
+/// Differential test of the direct JSON-LD → RDF path against ssi's own
+/// full path (expansion with `@context` processed each time, its own
+/// N-Quads text) on generated documents: scoped types in every
+/// combination, nested nodes and graphs, keyword aliases, compact and
+/// absolute IRIs, blank nodes, undefined terms, numbers, nulls, arrays,
+/// value objects, odd strings. Where the direct path answers, ssi must
+/// answer the same text; where ssi refuses, the direct path must not
+/// answer; `canonical_nquads` always agrees with ssi.
+#[test]
+fn direct_path_equals_ssi_on_generated_documents() {
+    use super::jsonld::{canonical_nquads_direct, canonical_nquads_uncached};
+    let contexts = [
+        json!("https://www.w3.org/ns/credentials/v2"),
+        json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://stele.example/schemas/context/stele-v1.jsonld"
+        ]),
+        json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2"
+        ]),
+        json!([
+            "https://www.w3.org/2018/credentials/v1",
+            "https://w3id.org/security/data-integrity/v2"
+        ]),
+        json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://w3id.org/security/data-integrity/v2",
+            "https://stele.example/schemas/context/stele-v1.jsonld"
+        ]),
+    ];
+    let mut g = Gen(0x5eed_0006);
+    let (mut direct, mut both_ok, mut both_err) = (0, 0, 0);
+    for i in 0..4000 {
+        let mut document = random_node(&mut g, 3);
+        document.insert("@context".into(), contexts[i % contexts.len()].clone());
+        let reference = canonical_nquads_uncached(&document);
+        if let Some(fast) = canonical_nquads_direct(&document) {
+            match &reference {
+                Ok(reference) => assert_eq!(&fast, reference, "{document:?}"),
+                Err(e) => panic!("direct path answered, ssi refused ({e}): {document:?}"),
+            }
+            direct += 1;
+        }
+        match (canonical_nquads(&document), reference) {
+            (Ok(ours), Ok(reference)) => {
+                assert_eq!(ours, reference, "{document:?}");
+                both_ok += 1;
+            }
+            (Err(_), Err(_)) => both_err += 1,
+            (ours, reference) => panic!("{document:?}: {ours:?} vs {reference:?}"),
+        }
+    }
+    eprintln!("direct {direct}, both ok {both_ok}, both refused {both_err}");
+    // The generator reaches both paths and both outcomes.
+    assert!(
+        direct > 400 && both_ok > direct && both_err > 400,
+        "{direct} {both_ok} {both_err}"
+    );
 }
