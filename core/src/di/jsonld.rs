@@ -15,12 +15,12 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use serde_json::{Map, Value};
-use ssi::json_ld::rdf_types::{Id, LexicalQuad, Literal, LiteralType, Term};
-use ssi::json_ld::syntax::TryFromJson;
-use ssi::json_ld::{
+use ssi_json_ld::rdf_types::{Id, LexicalQuad, Literal, LiteralType, Term};
+use ssi_json_ld::syntax::TryFromJson;
+use ssi_json_ld::{
     BlankIdBuf, CompactJsonLd, Context, ContextLoader, Expand, Expandable, IriBuf, Process,
 };
-use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
+use ssi_rdf::{AnyLdEnvironment, LdEnvironment};
 
 use super::DiError;
 use super::context::{DATA_INTEGRITY_V2_CONTEXT, EXAMPLES_V2_CONTEXT, STELE_V1_CONTEXT};
@@ -102,7 +102,7 @@ pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, DiError
     let scope = active_contexts().get_or_process(context, loader)?;
     if let Ok(quads) = to_rdf::quads(document, &scope, loader) {
         return Ok(nquads(
-            &ssi::rdf::urdna2015::normalize(quads.iter().map(|quad| quad.as_lexical_quad_ref()))
+            &ssi_rdf::urdna2015::normalize(quads.iter().map(|quad| quad.as_lexical_quad_ref()))
                 .collect::<Vec<_>>(),
         ));
     }
@@ -123,7 +123,7 @@ pub(super) fn canonical_nquads_direct(document: &Map<String, Value>) -> Option<S
         .ok()?;
     let quads = to_rdf::quads(document, &scope, loader).ok()?;
     Some(nquads(
-        &ssi::rdf::urdna2015::normalize(quads.iter().map(|quad| quad.as_lexical_quad_ref()))
+        &ssi_rdf::urdna2015::normalize(quads.iter().map(|quad| quad.as_lexical_quad_ref()))
             .collect::<Vec<_>>(),
     ))
 }
@@ -135,7 +135,7 @@ pub(super) fn canonical_nquads_expanded(
     active: &ActiveContext,
     loader: &ContextLoader,
 ) -> Result<String, DiError> {
-    let mut value = ssi::json_ld::syntax::to_value(document)
+    let mut value = ssi_json_ld::syntax::to_value(document)
         .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
     if let Some(object) = value.as_object_mut() {
         object.remove("@context");
@@ -245,10 +245,10 @@ const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 
 /// The expansion options ssi uses for Data Integrity (`CompactJsonLd`):
 /// invalid values and undefined terms are refused, not dropped.
-fn expansion_options() -> ssi::json_ld::expansion::Options {
-    ssi::json_ld::expansion::Options {
-        policy: ssi::json_ld::expansion::Policy {
-            invalid: ssi::json_ld::expansion::Action::Reject,
+fn expansion_options() -> ssi_json_ld::expansion::Options {
+    ssi_json_ld::expansion::Options {
+        policy: ssi_json_ld::expansion::Policy {
+            invalid: ssi_json_ld::expansion::Action::Reject,
             allow_undefined: false,
             ..Default::default()
         },
@@ -260,7 +260,7 @@ fn expansion_options() -> ssi::json_ld::expansion::Options {
 /// (documents without a top-level `@context`, and the tests' reference).
 pub(super) fn canonical_nquads_uncached(document: &Map<String, Value>) -> Result<String, DiError> {
     let loader = loader()?;
-    let value = ssi::json_ld::syntax::to_value(document)
+    let value = ssi_json_ld::syntax::to_value(document)
         .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
     let compact = CompactJsonLd(value);
     let expanded = run_ready(compact.expand(loader))?
@@ -330,16 +330,16 @@ fn active_contexts() -> &'static ActiveContexts {
 /// with no base URL and the default options: what expansion does with a
 /// top-level `@context` entry.
 fn process_context(context: &Value, loader: &ContextLoader) -> Result<ActiveContext, DiError> {
-    let json = ssi::json_ld::syntax::to_value(context)
+    let json = ssi_json_ld::syntax::to_value(context)
         .map_err(|e| DiError::Canonicalization(format!("not JSON-LD: {e}")))?;
-    let local = ssi::json_ld::syntax::context::Context::try_from_json(json)
+    let local = ssi_json_ld::syntax::context::Context::try_from_json(json)
         .map_err(|e| DiError::Canonicalization(short(&format!("invalid context: {e}"))))?;
     let processed = run_ready(local.process_with(
         &mut (),
         &ActiveContext::default(),
         loader,
         None,
-        ssi::json_ld::context_processing::Options::default(),
+        ssi_json_ld::context_processing::Options::default(),
     ))?
     .map_err(|e| DiError::Canonicalization(short(&format!("context processing: {e}"))))?;
     Ok(processed.into_processed())

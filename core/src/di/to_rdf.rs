@@ -24,14 +24,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde_json::{Map, Value};
-use ssi::json_ld::ContainerKind;
-use ssi::json_ld::context::TermDefinitionRef;
-use ssi::json_ld::context_processing::algorithm::{Action, MalformedIri, expand_iri_simple};
-use ssi::json_ld::rdf_types::{
+use ssi_json_ld::ContainerKind;
+use ssi_json_ld::context::TermDefinitionRef;
+use ssi_json_ld::context_processing::algorithm::{Action, MalformedIri, expand_iri_simple};
+use ssi_json_ld::rdf_types::{
     Id as RdfId, LexicalQuad, Literal, LiteralType, Quad, Term as RdfTerm,
 };
-use ssi::json_ld::syntax::{Keyword, Nullable, TryFromJson};
-use ssi::json_ld::{
+use ssi_json_ld::syntax::{Keyword, Nullable, TryFromJson};
+use ssi_json_ld::{
     BlankIdBuf, ContextLoader, Environment, Id, IriBuf, Process, Term, Type, ValidId,
 };
 
@@ -103,12 +103,12 @@ impl Scope {
         {
             return Ok(Arc::clone(found));
         }
-        let options = ssi::json_ld::context_processing::Options::default();
+        let options = ssi_json_ld::context_processing::Options::default();
         let (mut base, propagate_options) = match &key {
             Derivation::Types(_) => (Arc::clone(self), options.without_propagation()),
             Derivation::Local(context) => {
-                let json = ssi::json_ld::syntax::to_value(context).map_err(|_| Unsupported)?;
-                let local = ssi::json_ld::syntax::context::Context::try_from_json(json)
+                let json = ssi_json_ld::syntax::to_value(context).map_err(|_| Unsupported)?;
+                let local = ssi_json_ld::syntax::context::Context::try_from_json(json)
                     .map_err(|_| Unsupported)?;
                 let processed =
                     run_ready(local.process_with(&mut (), &self.context, loader, None, options))
