@@ -8,13 +8,16 @@
 //!   [`proof::UnverifiedSecuredDocument`] (a document with its proof set or
 //!   proof chain, before any signature is checked).
 //! - [`eddsa_jcs`] — the cryptosuite: transformation, proof configuration,
-//!   hashing, Ed25519 signing and strict verification.
+//!   hashing, Ed25519 signing and strict verification (the steps both EdDSA
+//!   suites share are one routine, `eddsa`, parameterised by the
+//!   canonicalisation).
 //! - [`presentation`] — a holder's presentation of one such credential,
 //!   signed for `authentication` with the verifier's `challenge` and `domain`.
 //!
 //! - `eddsa_rdfc` and `jsonld` (feature `rdfc`, ADR 0006) — the
 //!   `eddsa-rdfc-2022` cryptosuite: JSON-LD expansion with the bundled
-//!   contexts and RDF Dataset Canonicalization through `ssi`, then the same
+//!   contexts and RDF Dataset Canonicalization (ssi's `ssi-json-ld` and
+//!   `ssi-rdf`, and a direct path for the common shapes), then the same
 //!   hashing and Ed25519 signature as `eddsa-jcs-2022`.
 //!
 //! `eddsa-jcs-2022` signs the JSON itself, with no JSON-LD processing.
@@ -22,6 +25,7 @@
 //! unsupported ([`Cryptosuite::is_available`]).
 
 pub mod context;
+mod eddsa;
 pub mod eddsa_jcs;
 #[cfg(feature = "rdfc")]
 pub mod eddsa_rdfc;
