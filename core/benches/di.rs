@@ -12,19 +12,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod support;
-use support::{paired, quick};
+use support::{EdFloor, paired};
 
 use criterion::Criterion;
-use ed25519_dalek::Signer as _;
 use serde_json::{Map, Value};
 
-use stele_core::credential::issuer::{CredentialFormat, IssueRequest, Issuer};
+use stele_core::credential::issuer::CredentialFormat;
 use stele_core::di::UnverifiedSecuredDocument;
 use stele_core::di::eddsa_jcs;
 use stele_core::di::jcs::canonicalize_object;
 use stele_core::did::key::{DidKeyResolver, did_key_from_public};
 use stele_core::json::{self, JsonLimits};
-use stele_core::key::{KeyType, SecretKey};
+use stele_core::key::SecretKey;
 use stele_core::time::Timestamp;
 use stele_core::verify::{TrustList, Verifier, VerifyOptions};
 
@@ -39,35 +38,17 @@ struct Fixture {
     credential: String,
     /// The credential as a parsed object (for the JCS-only bench).
     document: Map<String, Value>,
-    ed_vk: ed25519_dalek::VerifyingKey,
     /// The floor: a 300-byte message, as in the engine bench.
-    ed_msg: Vec<u8>,
-    ed_sig: ed25519_dalek::Signature,
+    floor: EdFloor,
     /// The credential's own signed bytes (the 64-byte hash data) and signature.
-    di_msg: [u8; 64],
-    di_sig: ed25519_dalek::Signature,
+    floor_di: EdFloor,
 }
 
 impl Fixture {
     fn new() -> Self {
-        let issuer = SecretKey::from_bytes(KeyType::Ed25519, &[42u8; 32]).expect("key");
+        let (issuer, credential) =
+            support::did_key_permit(CredentialFormat::DataIntegrityJcs, ISSUED, UNTIL);
         let issuer_did = did_key_from_public(&issuer.public_key());
-        let holder = SecretKey::from_bytes(KeyType::Ed25519, &[43u8; 32]).expect("key");
-        let credential = Issuer::with_did_key(&issuer)
-            .issue(
-                &IssueRequest {
-                    credential_type: "ResidencePermitCredential",
-                    claims: support::permit_claims(),
-                    holder: Some(did_key_from_public(&holder.public_key())),
-                    valid_from: None,
-                    valid_until: Some(Timestamp::from_unix(UNTIL)),
-                    format: CredentialFormat::DataIntegrityJcs,
-                    status: None,
-                },
-                Timestamp::from_unix(ISSUED),
-                &mut rand_core::OsRng,
-            )
-            .expect("issue");
         let document =
             json::parse_object(credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
         let parsed = UnverifiedSecuredDocument::from_document(document.clone()).expect("di");
@@ -77,34 +58,22 @@ impl Fixture {
         let SecretKey::Ed25519(sk) = &issuer else {
             panic!("issuer is Ed25519")
         };
-        let ed_msg: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
         let fixture = Fixture {
             trust: TrustList::empty()
                 .with(issuer_did.as_str(), Some(&["ResidencePermitCredential"])),
             verifier: Verifier::new(Arc::new(DidKeyResolver::default())),
             credential,
             document,
-            ed_vk: sk.verifying_key(),
-            ed_sig: sk.sign(&ed_msg),
-            ed_msg,
-            di_msg: data.to_bytes(),
-            di_sig: ed25519_dalek::Signature::from_slice(proof.proof_value()).expect("sig"),
+            floor: EdFloor::new(sk, &support::floor_message()),
+            floor_di: EdFloor::of(
+                sk.verifying_key(),
+                &data.to_bytes(),
+                ed25519_dalek::Signature::from_slice(proof.proof_value()).expect("sig"),
+            ),
         };
         assert!(fixture.verify_di(), "the benchmarked credential verifies");
-        assert!(fixture.floor_di_input());
+        assert!(fixture.floor_di.verify());
         fixture
-    }
-
-    fn floor_ed25519(&self) -> bool {
-        self.ed_vk
-            .verify_strict(black_box(&self.ed_msg), black_box(&self.ed_sig))
-            .is_ok()
-    }
-
-    fn floor_di_input(&self) -> bool {
-        self.ed_vk
-            .verify_strict(black_box(&self.di_msg), black_box(&self.di_sig))
-            .is_ok()
     }
 
     fn verify_di(&self) -> bool {
@@ -137,7 +106,7 @@ impl Fixture {
     fn verify_document(&self) -> bool {
         let doc = json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
             .expect("json");
-        let key = stele_core::key::PublicKey::Ed25519(self.ed_vk);
+        let key = stele_core::key::PublicKey::Ed25519(self.floor.key());
         let check = stele_core::di::ProofCheck {
             now: Timestamp::from_unix(NOW),
             clock_skew_secs: 60,
@@ -171,9 +140,9 @@ impl Fixture {
 
 fn criterion_benches(c: &mut Criterion, f: &Fixture) {
     let mut g = c.benchmark_group("floor");
-    g.bench_function("ed25519_verify_strict", |b| b.iter(|| f.floor_ed25519()));
+    g.bench_function("ed25519_verify_strict", |b| b.iter(|| f.floor.verify()));
     g.bench_function("ed25519_verify_strict_di_hash_data", |b| {
-        b.iter(|| f.floor_di_input())
+        b.iter(|| f.floor_di.verify())
     });
     g.finish();
 
@@ -195,13 +164,10 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 }
 
 fn summary(f: &Fixture) {
-    let (round, rounds) = if quick() {
-        (Duration::from_millis(100), 1)
-    } else {
-        (Duration::from_millis(250), 6)
-    };
-    let ed_floor = || f.floor_ed25519();
-    let di_floor = || f.floor_di_input();
+    let (round, rounds) =
+        support::summary_rounds(Duration::from_millis(250), 6, Duration::from_millis(100));
+    let ed_floor = || f.floor.verify();
+    let di_floor = || f.floor_di.verify();
     let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds, 16);
     let ed = m(&ed_floor, &ed_floor);
     let di = m(&|| f.verify_di(), &ed_floor);
@@ -218,22 +184,7 @@ fn summary(f: &Fixture) {
         ("di/jcs_canonicalize_credential", jcs, ED),
         ("di/json_parse_credential", parse, ED),
     ];
-    println!();
-    println!(
-        "Summary (each op and its floor in {rounds} alternating rounds of {} ms, best of each{}):",
-        round.as_millis(),
-        if quick() { ", STELE_BENCH_QUICK" } else { "" }
-    );
-    println!();
-    println!("| bench | ops/s | floor | floor ops/s | ratio |");
-    println!("|---|---:|---|---:|---:|");
-    for (name, (ops, floor_ops), floor) in rows {
-        println!(
-            "| {name} | {ops:.0} | {floor} | {floor_ops:.0} | {:.1} % |",
-            100.0 * ops / floor_ops
-        );
-    }
-    println!();
+    support::print_summary(&rows, round, rounds);
     println!(
         "Credential: {} B of JSON; signed bytes: 64 B (SHA-256 of the proof configuration ‖ SHA-256 of the document).",
         f.credential.len()
@@ -249,16 +200,7 @@ fn summary(f: &Fixture) {
 fn main() {
     let test_mode = !support::summary_wanted();
     let fixture = Fixture::new();
-    let (measure, warm, samples) = if quick() {
-        (Duration::from_millis(300), Duration::from_millis(100), 10)
-    } else {
-        (Duration::from_secs(3), Duration::from_secs(1), 20)
-    };
-    let mut c = Criterion::default()
-        .measurement_time(measure)
-        .warm_up_time(warm)
-        .sample_size(samples)
-        .configure_from_args();
+    let mut c = support::criterion(Duration::from_secs(3), Duration::from_secs(1), 20);
     criterion_benches(&mut c, &fixture);
     c.final_summary();
     if !test_mode {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod support;
-use support::{paired, quick};
+use support::paired;
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
@@ -358,11 +358,8 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 // ---- summary table -----------------------------------------------------------
 
 fn summary(f: &Fixture) {
-    let (round, rounds) = if quick() {
-        (Duration::from_millis(100), 1)
-    } else {
-        (Duration::from_millis(250), 6)
-    };
+    let (round, rounds) =
+        support::summary_rounds(Duration::from_millis(250), 6, Duration::from_millis(100));
     let ed_floor = || f.floor_ed25519();
     let two_p_floor = || f.two_sig_p256.verify();
     let two_e_floor = || f.two_sig_ed25519.verify();
@@ -405,22 +402,7 @@ fn summary(f: &Fixture) {
         ("did_key/decode", decode, ED),
     ];
 
-    println!();
-    println!(
-        "Summary (each op and its floor in {rounds} alternating rounds of {} ms, best of each{}):",
-        round.as_millis(),
-        if quick() { ", STELE_BENCH_QUICK" } else { "" }
-    );
-    println!();
-    println!("| bench | ops/s | floor | floor ops/s | ratio |");
-    println!("|---|---:|---|---:|---:|");
-    for (name, (ops, floor_ops), floor) in rows {
-        println!(
-            "| {name} | {ops:.0} | {floor} | {floor_ops:.0} | {:.1} % |",
-            100.0 * ops / floor_ops
-        );
-    }
-    println!();
+    support::print_summary(&rows, round, rounds);
     println!(
         "Message sizes: floor 300 B; vc_jwt signing input {} B; SD-JWT issuer signing input {} B, KB-JWT signing input {} B.",
         f.vc_jwt.rsplit_once('.').map_or(0, |(i, _)| i.len()),
@@ -443,16 +425,7 @@ fn main() {
     let test_mode = !support::summary_wanted();
     let fixture = Fixture::new();
 
-    let (measure, warm, samples) = if quick() {
-        (Duration::from_millis(300), Duration::from_millis(100), 10)
-    } else {
-        (Duration::from_secs(3), Duration::from_secs(1), 20)
-    };
-    let mut c = Criterion::default()
-        .measurement_time(measure)
-        .warm_up_time(warm)
-        .sample_size(samples)
-        .configure_from_args();
+    let mut c = support::criterion(Duration::from_secs(3), Duration::from_secs(1), 20);
     criterion_benches(&mut c, &fixture);
     c.final_summary();
 

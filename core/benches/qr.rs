@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 mod support;
-use support::{ops_per_sec, quick};
+use support::ops_per_sec;
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
@@ -113,11 +113,8 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 }
 
 fn summary(f: &Fixture) {
-    let (round, rounds) = if quick() {
-        (Duration::from_millis(100), 1)
-    } else {
-        (Duration::from_millis(250), 4)
-    };
+    let (round, rounds) =
+        support::summary_rounds(Duration::from_millis(250), 4, Duration::from_millis(100));
     let (mut floor, mut enc, mut dec) = (0.0f64, 0.0f64, 0.0f64);
     for _ in 0..rounds {
         floor = floor.max(ops_per_sec(&|| f.floor(), round, 1, 1));
@@ -155,16 +152,7 @@ fn summary(f: &Fixture) {
 fn main() {
     let test_mode = !support::summary_wanted();
     let fixture = Fixture::new();
-    let (measure, warm, samples) = if quick() {
-        (Duration::from_millis(300), Duration::from_millis(100), 10)
-    } else {
-        (Duration::from_secs(3), Duration::from_secs(1), 20)
-    };
-    let mut c = Criterion::default()
-        .measurement_time(measure)
-        .warm_up_time(warm)
-        .sample_size(samples)
-        .configure_from_args();
+    let mut c = support::criterion(Duration::from_secs(3), Duration::from_secs(1), 20);
     criterion_benches(&mut c, &fixture);
     c.final_summary();
     if !test_mode {

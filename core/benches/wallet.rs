@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod support;
-use support::{ops_per_sec, quick};
+use support::ops_per_sec;
 
 use criterion::{BatchSize, Criterion};
 use ed25519_dalek::Signer as _;
@@ -200,11 +200,8 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 }
 
 fn summary(f: &Fixture) {
-    let (round, rounds) = if quick() {
-        (Duration::from_millis(200), 1)
-    } else {
-        (Duration::from_millis(500), 3)
-    };
+    let (round, rounds) =
+        support::summary_rounds(Duration::from_millis(500), 3, Duration::from_millis(200));
     let pool: Vec<String> = (0..2000).map(|_| f.issue()).collect();
     let mut next = pool.iter().cycle();
     let (mut floor, mut open, mut receive, mut present) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
@@ -269,16 +266,7 @@ fn main() {
     assert!(fixture.open_and_list(), "open_and_list failed");
     assert!(fixture.receive(&fixture.issue()), "receive failed");
     assert!(fixture.present().is_some(), "present failed");
-    let (measure, warm, samples) = if quick() {
-        (Duration::from_millis(300), Duration::from_millis(100), 10)
-    } else {
-        (Duration::from_secs(3), Duration::from_secs(1), 10)
-    };
-    let mut c = Criterion::default()
-        .measurement_time(measure)
-        .warm_up_time(warm)
-        .sample_size(samples)
-        .configure_from_args();
+    let mut c = support::criterion(Duration::from_secs(3), Duration::from_secs(1), 10);
     criterion_benches(&mut c, &fixture);
     c.final_summary();
     if !test_mode {

@@ -411,11 +411,8 @@ fn criterion_benches(c: &mut Criterion, floor: &Floor, backends: &[Backend]) {
 // ---- summary table ----------------------------------------------------------------
 
 fn summary(floor: &Floor, backends: &[Backend], anvil_missing: bool) {
-    let (round, rounds) = if quick() {
-        (Duration::from_millis(100), 1)
-    } else {
-        (Duration::from_millis(250), 4)
-    };
+    let (round, rounds) =
+        support::summary_rounds(Duration::from_millis(250), 4, Duration::from_millis(100));
     let fl = || floor.verify();
     let floor_ops = ops_per_sec(&fl, round, rounds * 2, 1);
     let mut rows: Vec<(String, f64, f64, &str)> = vec![(
@@ -533,16 +530,7 @@ fn main() {
     let anvil_missing = anvil.is_none();
     backends.extend(anvil);
 
-    let (measure, warm, samples) = if quick() {
-        (Duration::from_millis(300), Duration::from_millis(100), 10)
-    } else {
-        (Duration::from_millis(1500), Duration::from_millis(500), 10)
-    };
-    let mut c = Criterion::default()
-        .measurement_time(measure)
-        .warm_up_time(warm)
-        .sample_size(samples)
-        .configure_from_args();
+    let mut c = support::criterion(Duration::from_millis(1500), Duration::from_millis(500), 10);
     criterion_benches(&mut c, &floor, &backends);
     c.final_summary();
 

@@ -11,6 +11,101 @@ pub fn quick() -> bool {
     std::env::var_os("STELE_BENCH_QUICK").is_some_and(|v| v != "0" && !v.is_empty())
 }
 
+/// Criterion as every Stele bench runs it: `measure`, `warm` and `samples`,
+/// or 300 ms / 100 ms / 10 samples under `STELE_BENCH_QUICK`; the command
+/// line has the last word.
+pub fn criterion(measure: Duration, warm: Duration, samples: usize) -> criterion::Criterion {
+    let (measure, warm, samples) = if quick() {
+        (Duration::from_millis(300), Duration::from_millis(100), 10)
+    } else {
+        (measure, warm, samples)
+    };
+    criterion::Criterion::default()
+        .measurement_time(measure)
+        .warm_up_time(warm)
+        .sample_size(samples)
+        .configure_from_args()
+}
+
+/// The rounds of a same-run summary: `round` × `rounds`, or one round of
+/// `quick_round` under `STELE_BENCH_QUICK`.
+pub fn summary_rounds(round: Duration, rounds: u32, quick_round: Duration) -> (Duration, u32) {
+    if quick() {
+        (quick_round, 1)
+    } else {
+        (round, rounds)
+    }
+}
+
+/// One summary row: the bench, (its ops/s, its floor's ops/s), the floor's name.
+pub type Row<'a> = (&'a str, (f64, f64), &'a str);
+
+/// Prints the summary table: each op next to the floor measured in the
+/// same alternating rounds, and their ratio.
+pub fn print_summary(rows: &[Row<'_>], round: Duration, rounds: u32) {
+    println!();
+    println!(
+        "Summary (each op and its floor in {rounds} alternating rounds of {} ms, best of each{}):",
+        round.as_millis(),
+        if quick() { ", STELE_BENCH_QUICK" } else { "" }
+    );
+    println!();
+    println!("| bench | ops/s | floor | floor ops/s | ratio |");
+    println!("|---|---:|---|---:|---:|");
+    for (name, (ops, floor_ops), floor) in rows {
+        let ratio = 100.0 * ops / floor_ops;
+        // Two decimals for the small ratios (a slow path next to the floor).
+        let decimals = if ratio < 10.0 { 2 } else { 1 };
+        println!("| {name} | {ops:.0} | {floor} | {floor_ops:.0} | {ratio:.decimals$} % |");
+    }
+    println!();
+}
+
+/// The floor's message: 300 bytes, the size of a small signing input.
+pub fn floor_message() -> Vec<u8> {
+    (0..300u32).map(|i| (i % 251) as u8).collect()
+}
+
+/// Raw Ed25519 `verify_strict` of one message: the floor of every bench.
+pub struct EdFloor {
+    vk: ed25519_dalek::VerifyingKey,
+    msg: Vec<u8>,
+    sig: ed25519_dalek::Signature,
+}
+
+impl EdFloor {
+    /// `sk`'s signature over `msg`.
+    pub fn new(sk: &ed25519_dalek::SigningKey, msg: &[u8]) -> Self {
+        use ed25519_dalek::Signer;
+        EdFloor {
+            vk: sk.verifying_key(),
+            msg: msg.to_vec(),
+            sig: sk.sign(msg),
+        }
+    }
+
+    /// A signature someone else made over `msg` with the key `vk`.
+    pub fn of(vk: ed25519_dalek::VerifyingKey, msg: &[u8], sig: ed25519_dalek::Signature) -> Self {
+        EdFloor {
+            vk,
+            msg: msg.to_vec(),
+            sig,
+        }
+    }
+
+    /// The verifying key.
+    pub fn key(&self) -> ed25519_dalek::VerifyingKey {
+        self.vk
+    }
+
+    /// One `verify_strict`; true when it verifies.
+    pub fn verify(&self) -> bool {
+        self.vk
+            .verify_strict(black_box(&self.msg), black_box(&self.sig))
+            .is_ok()
+    }
+}
+
 /// Whether the summary table is wanted: not under `cargo test` (which passes
 /// no `--bench`: criterion then runs each bench once, in the debug profile),
 /// nor in criterion's `--test`, `--list` and `--profile-time` modes.
@@ -78,5 +173,41 @@ pub fn permit_claims() -> serde_json::Map<String, serde_json::Value> {
     }) {
         serde_json::Value::Object(m) => m,
         _ => serde_json::Map::new(),
+    }
+}
+
+/// The benches' residence permit in `format`: issuer key `[42; 32]` and
+/// holder key `[43; 32]` (Ed25519, did:key), issued at `issued`, valid until
+/// `until` (Unix seconds). Returns the issuer's key and the credential.
+pub fn did_key_permit(
+    format: stele_core::credential::issuer::CredentialFormat,
+    issued: i64,
+    until: i64,
+) -> (stele_core::key::SecretKey, String) {
+    use stele_core::credential::issuer::{IssueRequest, Issuer};
+    use stele_core::did::key::did_key_from_public;
+    use stele_core::key::{KeyType, SecretKey};
+    use stele_core::time::Timestamp;
+    let key = |seed: u8| match SecretKey::from_bytes(KeyType::Ed25519, &[seed; 32]) {
+        Ok(k) => k,
+        Err(e) => panic!("a fixed Ed25519 key: {e}"),
+    };
+    let (issuer, holder) = (key(42), key(43));
+    let credential = Issuer::with_did_key(&issuer).issue(
+        &IssueRequest {
+            credential_type: "ResidencePermitCredential",
+            claims: permit_claims(),
+            holder: Some(did_key_from_public(&holder.public_key())),
+            valid_from: None,
+            valid_until: Some(Timestamp::from_unix(until)),
+            format,
+            status: None,
+        },
+        Timestamp::from_unix(issued),
+        &mut rand_core::OsRng,
+    );
+    match credential {
+        Ok(c) => (issuer, c),
+        Err(e) => panic!("the benches' permit issues: {e}"),
     }
 }
