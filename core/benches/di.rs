@@ -53,8 +53,9 @@ impl Fixture {
             json::parse_object(credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
         let parsed = UnverifiedSecuredDocument::from_document(document.clone()).expect("di");
         let proof = &parsed.proofs()[0];
-        let data =
-            eddsa_jcs::hash_data(parsed.unverified_document(), proof.members()).expect("hash data");
+        let data = eddsa_jcs::SUITE
+            .hash_data(parsed.unverified_document(), proof.members())
+            .expect("hash data");
         let SecretKey::Ed25519(sk) = &issuer else {
             panic!("issuer is Ed25519")
         };
@@ -126,7 +127,8 @@ impl Fixture {
         let Some(Value::Object(proof)) = doc.remove("proof") else {
             return 0;
         };
-        eddsa_jcs::hash_data(black_box(&doc), &proof)
+        eddsa_jcs::SUITE
+            .hash_data(black_box(&doc), &proof)
             .expect("hash data")
             .to_bytes()[0]
     }

@@ -72,7 +72,9 @@ impl Fixture {
         let Some(Value::Object(proof)) = unsecured.remove("proof") else {
             panic!("one proof object")
         };
-        let data = eddsa_rdfc::hash_data(&unsecured, &proof).expect("hash data");
+        let data = eddsa_rdfc::SUITE
+            .hash_data(&unsecured, &proof)
+            .expect("hash data");
         let parsed = UnverifiedSecuredDocument::from_document({
             let mut d = unsecured.clone();
             d.insert("proof".into(), Value::Object(proof.clone()));
@@ -148,7 +150,8 @@ impl Fixture {
     /// Both canonicalisations and both hashes (the document and the proof
     /// configuration): everything but the parse and the signature.
     fn hash_data(&self) -> u8 {
-        eddsa_rdfc::hash_data(black_box(&self.unsecured), &self.proof)
+        eddsa_rdfc::SUITE
+            .hash_data(black_box(&self.unsecured), &self.proof)
             .expect("hash data")
             .to_bytes()[0]
     }

@@ -903,28 +903,22 @@ async fn vc_api_data_integrity() {
         );
         assert!(v.get("verifiablePresentation").is_none());
         // Another challenge, another domain: 200, not verified.
-        let (s, v) = f
-            .vc_api(
-                "/presentations/verify",
-                present_with(
-                    &vp,
-                    json!({"challenge": "c-ext-0002", "domain": "https://rp.example"}),
-                ),
-            )
-            .await;
-        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
-        assert!(has_error(&v, "wrong_nonce"), "{v}");
-        let (s, v) = f
-            .vc_api(
-                "/presentations/verify",
-                present_with(
-                    &vp,
-                    json!({"challenge": "c-ext-0001", "domain": "https://other.example"}),
-                ),
-            )
-            .await;
-        assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
-        assert!(has_error(&v, "wrong_audience"), "{v}");
+        for (options, reason) in [
+            (
+                json!({"challenge": "c-ext-0002", "domain": "https://rp.example"}),
+                "wrong_nonce",
+            ),
+            (
+                json!({"challenge": "c-ext-0001", "domain": "https://other.example"}),
+                "wrong_audience",
+            ),
+        ] {
+            let (s, v) = f
+                .vc_api("/presentations/verify", present_with(&vp, options))
+                .await;
+            assert_eq!((s, &v["verified"]), (StatusCode::OK, &json!(false)), "{v}");
+            assert!(has_error(&v, reason), "{v}");
+        }
         // No domain given: only the challenge is checked (VC-API).
         let (s, v) = f
             .vc_api(

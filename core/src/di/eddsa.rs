@@ -16,19 +16,20 @@ use crate::key::{PublicKey, SignatureError, Signer};
 
 /// Members of an object replaced for canonicalisation: `(name, Some(v))`
 /// sets `name` to `v`, `(name, None)` leaves it out.
-pub(super) type Replace<'a> = [(&'a str, Option<&'a Value>)];
+pub type Replace<'a> = [(&'a str, Option<&'a Value>)];
 
 /// A canonicalisation: the canonical form of an object with members replaced.
-pub(super) type Canonical = fn(&Map<String, Value>, &Replace<'_>) -> Result<String, DiError>;
+pub type Canonical = fn(&Map<String, Value>, &Replace<'_>) -> Result<String, DiError>;
 
-/// One EdDSA cryptosuite.
-pub(super) struct Suite {
+/// One EdDSA cryptosuite: [`super::eddsa_jcs::SUITE`] or
+/// `eddsa_rdfc::SUITE` (feature `rdfc`).
+pub struct Suite {
     /// Its name, as in a proof's `cryptosuite`.
-    pub name: &'static str,
+    pub(super) name: &'static str,
     /// The canonical form of an object with some members replaced.
-    pub canonical: Canonical,
+    pub(super) canonical: Canonical,
     /// Whether a new proof carries the document's `@context` (eddsa-jcs-2022 does).
-    pub proof_carries_context: bool,
+    pub(super) proof_carries_context: bool,
 }
 
 /// The intermediate values of one signature: what the W3C test vectors list.
@@ -67,6 +68,11 @@ impl HashData {
 }
 
 impl Suite {
+    /// The cryptosuite's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// Transformation: the canonical form of the unsecured document.
     pub fn transform(&self, unsecured: &Map<String, Value>) -> Result<String, DiError> {
         (self.canonical)(unsecured, &[])

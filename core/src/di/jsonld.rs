@@ -89,7 +89,7 @@ pub(super) fn run_ready<F: Future>(future: F) -> Result<F::Output, DiError> {
 /// 9) computes for the top-level node object before reading its other
 /// entries — the output is the same, byte for byte (tested against ssi's
 /// own expansion). Documents of the common shape skip the expanded
-/// document altogether and go straight to RDF ([`super::to_rdf`], scoped
+/// document altogether and go straight to RDF (`to_rdf.rs`, scoped
 /// contexts processed once); the others are expanded by `json-ld`.
 ///
 /// The caller must have checked the document's contexts against the

@@ -331,9 +331,11 @@ fn chained_proof(
         document.insert("proof".into(), Value::Array(matching));
     }
     match suite {
-        Cryptosuite::EddsaJcs2022 => eddsa_jcs::create_proof(document, options, signer),
+        Cryptosuite::EddsaJcs2022 => eddsa_jcs::SUITE.create_proof(document, options, signer),
         #[cfg(feature = "rdfc")]
-        Cryptosuite::EddsaRdfc2022 => super::eddsa_rdfc::create_proof(document, options, signer),
+        Cryptosuite::EddsaRdfc2022 => {
+            super::eddsa_rdfc::SUITE.create_proof(document, options, signer)
+        }
         #[cfg(not(feature = "rdfc"))]
         Cryptosuite::EddsaRdfc2022 => Err(DiError::UnsupportedCryptosuite(suite.name().to_owned())),
     }
@@ -467,12 +469,15 @@ impl UnverifiedSecuredDocument {
             };
             match self.suite {
                 Cryptosuite::EddsaJcs2022 => {
-                    eddsa_jcs::verify_proof(&self.document, chained.as_ref(), proof, key)?
+                    eddsa_jcs::SUITE.verify_proof(&self.document, chained.as_ref(), proof, key)?
                 }
                 #[cfg(feature = "rdfc")]
-                Cryptosuite::EddsaRdfc2022 => {
-                    super::eddsa_rdfc::verify_proof(&self.document, chained.as_ref(), proof, key)?
-                }
+                Cryptosuite::EddsaRdfc2022 => super::eddsa_rdfc::SUITE.verify_proof(
+                    &self.document,
+                    chained.as_ref(),
+                    proof,
+                    key,
+                )?,
                 #[cfg(not(feature = "rdfc"))]
                 Cryptosuite::EddsaRdfc2022 => {
                     return Err(DiError::UnsupportedCryptosuite(

@@ -70,9 +70,11 @@ fn w3c_eddsa_jcs_2022_vector_byte_for_byte() {
     let unsigned = object("unsigned.json");
     let proof_config = object("eddsa-jcs-2022/proofConfigJCS.json");
 
-    let canonical_document = eddsa_jcs::transform(&unsigned).unwrap();
+    let canonical_document = eddsa_jcs::SUITE.transform(&unsigned).unwrap();
     assert_eq!(canonical_document, vector("canonDocJCS.txt"));
-    let data = eddsa_jcs::hash_data(&unsigned, &proof_config).unwrap();
+    let data = eddsa_jcs::SUITE
+        .hash_data(&unsigned, &proof_config)
+        .unwrap();
     assert_eq!(data.canonical_document, vector("canonDocJCS.txt"));
     assert_eq!(data.canonical_proof_config, vector("proofCanonJCS.txt"));
     assert_eq!(hex(&data.document_hash), vector("docHashJCS.txt"));
@@ -87,7 +89,9 @@ fn w3c_eddsa_jcs_2022_vector_byte_for_byte() {
     // Create Proof from options gives the vector's proof, member for member.
     let created = Timestamp::parse_rfc3339("2023-02-24T23:36:38Z").unwrap();
     let options = ProofOptions::assertion(did_key_method_id(&did), created);
-    let proof = eddsa_jcs::create_proof(&unsigned, &options, &sk).unwrap();
+    let proof = eddsa_jcs::SUITE
+        .create_proof(&unsigned, &options, &sk)
+        .unwrap();
     let signed = object("eddsa-jcs-2022/signedJCS.json");
     assert_eq!(Value::Object(proof.clone()), signed["proof"]);
     let mut secured = unsigned.clone();
@@ -432,12 +436,14 @@ fn hash_data_layout_and_limits() {
     let sk = SecretKey::from_bytes(KeyType::Ed25519, &[9u8; 32]).unwrap();
     let o = ProofOptions::assertion("did:key:z#z", Timestamp::from_unix(NOW));
     assert_eq!(
-        eddsa_jcs::create_proof(&doc, &o, &sk).unwrap_err(),
+        eddsa_jcs::SUITE.create_proof(&doc, &o, &sk).unwrap_err(),
         DiError::Jcs(jcs::JcsError::IntegerOutOfRange)
     );
     let p256 = SecretKey::from_bytes(KeyType::P256, &[9u8; 32]).unwrap();
     assert_eq!(
-        eddsa_jcs::create_proof(&object("unsigned.json"), &o, &p256).unwrap_err(),
+        eddsa_jcs::SUITE
+            .create_proof(&object("unsigned.json"), &o, &p256)
+            .unwrap_err(),
         DiError::KeyType
     );
     assert_eq!(CRYPTOSUITE, "eddsa-jcs-2022");
