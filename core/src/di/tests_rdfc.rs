@@ -662,9 +662,17 @@ fn direct_path_equals_ssi_on_generated_documents() {
             "https://stele.example/schemas/context/stele-v1.jsonld"
         ]),
     ];
-    let mut g = Gen(0x5eed_0006);
+    // STELE_DIFF_SEED / STELE_DIFF_N run other or more documents (a longer
+    // hunt for a difference: `cargo test --release … direct_path_equals`).
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let mut g = Gen(env("STELE_DIFF_SEED", 0x5eed_0006));
     let (mut direct, mut both_ok, mut both_err) = (0, 0, 0);
-    for i in 0..4000 {
+    for i in 0..env("STELE_DIFF_N", 4000) as usize {
         let mut document = random_node(&mut g, 3);
         document.insert("@context".into(), contexts[i % contexts.len()].clone());
         let reference = canonical_nquads_uncached(&document);
