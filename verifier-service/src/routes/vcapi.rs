@@ -110,11 +110,17 @@ fn options(req: &Map<String, Value>, known: &[&str]) -> Result<Map<String, Value
     // VC-API: an option the endpoint does not understand is an error.
     if let Some(k) = options.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(Problem::bad_request(format!(
-            "options.{k} is not understood here (known: {})",
+            "options.{} is not understood here (known: {})",
+            short(k),
             known.join(", ")
         )));
     }
     Ok(options.clone())
+}
+
+/// At most 64 characters of a caller's text, for an error message.
+fn short(text: &str) -> String {
+    text.chars().take(64).collect()
 }
 
 /// The checks run when a request names none: the proof, the validity
@@ -151,8 +157,9 @@ fn requested_checks(options: &Map<String, Value>) -> Result<CheckSelection, Prob
             Some("trust") => selection.trust = true,
             _ => {
                 return Err(Problem::bad_request(format!(
-                    "options.checks: {item} is not a check this service performs \
-                     (proof, validity, credentialStatus, trust)"
+                    "options.checks: {} is not a check this service performs \
+                     (proof, validity, credentialStatus, trust)",
+                    short(&item.to_string())
                 )));
             }
         }
