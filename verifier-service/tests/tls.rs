@@ -93,11 +93,12 @@ fn serves_https_with_the_configured_certificate() {
     let vc: Value = serde_json::from_str(&vc).unwrap();
     let r = client
         .post(format!("{base}/credentials/verify"))
-        .json(&json!({"verifiableCredential": vc, "options": {"checks": ["proof"]}}))
+        .header("content-type", "application/json")
+        .body(json!({"verifiableCredential": vc, "options": {"checks": ["proof"]}}).to_string())
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
-    let v: Value = r.json().unwrap();
+    let v: Value = serde_json::from_slice(&r.bytes().unwrap()).unwrap();
     assert_eq!(v["verified"], true, "{v}");
 
     // A client that does not trust the certificate is refused by its own TLS.
