@@ -26,6 +26,11 @@
 //!   presentation bound to its own nonce and consumed (single use) — the
 //!   real counter flow; bounded by the number of challenges prepared.
 //!
+//! And two Data Integrity credentials of a did:key issuer (listed in
+//! `trusted_issuers`), quick-checked: `di-jcs` (eddsa-jcs-2022) and
+//! `di-rdfc` (eddsa-rdfc-2022, JSON-LD with the bundled contexts); their
+//! floor is one Ed25519 `verify_strict`.
+//!
 //! Every answer is also an audit record committed (fsync'd) to redb before
 //! it is sent.
 
@@ -278,7 +283,7 @@ fn main() {
             32,
         )
     };
-    // `STELE_BENCH_ONLY=p256|ed25519|challenge` runs one payload (profiling).
+    // `STELE_BENCH_ONLY=p256|ed25519|challenge|di-jcs|di-rdfc` runs one payload (profiling).
     let only = std::env::var("STELE_BENCH_ONLY").unwrap_or_default();
     let wanted = |mode: &str| only.is_empty() || only == mode;
 
@@ -300,13 +305,27 @@ fn main() {
     let (_, spare) = world.issue_permit(now().plus(86_400));
     world.set_status(stele_core::status::StatusPurpose::Suspension, spare);
     let data = world.dir.join("service");
+    let di_issuer = stele_core::key::SecretKey::generate(
+        stele_core::key::KeyType::Ed25519,
+        &mut rand_core::OsRng,
+    );
+    let di_issuer_did = stele_core::did::key::did_key_from_public(&di_issuer.public_key());
+    let di = |format| did_key_permit_as(&di_issuer, Some(world.citizen_did()), format);
+    let di_jcs = di(stele_core::credential::issuer::CredentialFormat::DataIntegrityJcs);
+    let di_rdfc = di(stele_core::credential::issuer::CredentialFormat::DataIntegrityRdfc);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let rows = rt.block_on(async {
         let running = start_with(
-            config(&data, "[rate_limit]\nper_second = 0\n[audit]\nanchor_every_secs = 0\nanchor_every_records = 0"),
+            config(
+                &data,
+                &format!(
+                    "[rate_limit]\nper_second = 0\n[audit]\nanchor_every_secs = 0\nanchor_every_records = 0\n[[trusted_issuers]]\ndid = \"{}\"",
+                    di_issuer_did.as_str()
+                ),
+            ),
             StartOptions {
                 chain: Some((world.chain.clone(), world.deployment.clone())),
                 clock: None,
@@ -319,11 +338,30 @@ fn main() {
         // The `cached` counter: quick checks, status lists reused for 5 min.
         let quick_body = json!({"payload": present_qr(&world.citizen, &permit, "https://verifier.test/cached", "load-test-nonce-0001")}).to_string();
         let quick_ed = json!({"payload": present_qr(&ed_holder, &permit_ed, "https://verifier.test/cached", "load-test-nonce-0001")}).to_string();
+        let di_jcs_body = json!({"payload": di_jcs}).to_string();
+        let di_rdfc_body = json!({"payload": di_rdfc}).to_string();
         let mut rows = Vec::new();
-        for (mode, body) in [("p256", &quick_body), ("ed25519", &quick_ed)] {
+        for (mode, body) in [
+            ("p256", &quick_body),
+            ("ed25519", &quick_ed),
+            ("di-jcs", &di_jcs_body),
+            ("di-rdfc", &di_rdfc_body),
+        ] {
             if !wanted(mode) {
                 continue;
             }
+            // A figure of rejections would mean nothing: each payload verifies.
+            let verdict: serde_json::Value = reqwest::Client::new()
+                .post(format!("{base}/v1/verify"))
+                .header("authorization", format!("Bearer {CACHED_KEY}"))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap()
+                .json_value()
+                .await;
+            assert_eq!(verdict["verified"], true, "{mode}: {verdict}");
             let one = Arc::new(vec![request(CACHED_KEY, body)]);
             for c in [1usize, 16, 64] {
                 rows.push(drive(url.clone(), one.clone(), c, per_level, mode).await);
@@ -392,10 +430,10 @@ fn main() {
     for r in &rows {
         let rate = r.requests as f64 / r.secs;
         // The two signatures' floor for this payload, on every core.
-        let sig_floor = if r.mode == "ed25519" {
-            ed_floor
-        } else {
-            p256_floor
+        let sig_floor = match r.mode {
+            "ed25519" => ed_floor,
+            "di-jcs" | "di-rdfc" => floor,
+            _ => p256_floor,
         };
         println!(
             "{:<10} {:>5} {:>9} {:>9.0} {:>8.2} {:>8.2} {:>7} {:>9.0} {:>9.0} {:>7.1}%",
@@ -418,7 +456,10 @@ fn main() {
         "challenge = a fresh challenge per request (issued beforehand), single use, P-256 holder, status list synced each second;"
     );
     println!(
-        "cpu us/rq = process CPU (service + load generator) per request; sig us/rq = the two signatures alone; % floor = req/s / (two-signature floor x {cores} cores)"
+        "di-jcs / di-rdfc = a did:key issuer's Data Integrity credential (eddsa-jcs-2022 / eddsa-rdfc-2022), quick check, one signature;"
+    );
+    println!(
+        "cpu us/rq = process CPU (service + load generator) per request; sig us/rq = the signatures alone; % floor = req/s / (the payload's signature floor x {cores} cores)"
     );
     drop(world);
 }
