@@ -150,4 +150,11 @@ pub trait Chain: Send + Sync {
 
     /// Estimates the gas of a transaction from `from`.
     fn estimate_gas(&self, from: Address, request: &TxRequest) -> Result<u64, ChainError>;
+
+    /// Whether the node is still catching up with the network (its state,
+    /// and so revocations and accreditations, may lag). A chain that is its
+    /// own network (the embedded chain) never is.
+    fn syncing(&self) -> Result<bool, ChainError> {
+        Ok(false)
+    }
 }

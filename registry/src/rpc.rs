@@ -341,6 +341,15 @@ impl Chain for RpcChain {
         parse_u64(&self.request("eth_blockNumber", json!([]))?, "block number")
     }
 
+    /// `eth_syncing`: `false`, or an object describing the sync in progress.
+    fn syncing(&self) -> Result<bool, ChainError> {
+        match self.request("eth_syncing", json!([]))? {
+            Value::Bool(false) => Ok(false),
+            Value::Object(_) => Ok(true),
+            _ => Err(garbage("eth_syncing is neither false nor an object")),
+        }
+    }
+
     fn block_timestamp(&self, number: u64) -> Result<u64, ChainError> {
         let block = self.request("eth_getBlockByNumber", json!([quantity(number), false]))?;
         if block.is_null() {
@@ -603,6 +612,28 @@ mod tests {
 
     fn check_chain_id(answer: Result<&str, TransportError>, expected: Result<u64, ChainError>) {
         assert_eq!(chain(vec![answer]).chain_id(), expected);
+    }
+
+    #[test]
+    fn syncing_answers() {
+        let syncing = |answer: &str| chain(vec![Ok(answer)]).syncing();
+        assert_eq!(
+            syncing(r#"{"jsonrpc":"2.0","id":1,"result":false}"#),
+            Ok(false)
+        );
+        assert_eq!(
+            syncing(
+                r#"{"jsonrpc":"2.0","id":1,"result":{"startingBlock":"0x0","currentBlock":"0x10","highestBlock":"0x400"}}"#
+            ),
+            Ok(true)
+        );
+        for garbage in [
+            r#"{"jsonrpc":"2.0","id":1,"result":true}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":"0x1"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":null}"#,
+        ] {
+            assert!(syncing(garbage).unwrap_err().is_unavailable(), "{garbage}");
+        }
     }
 
     #[test]

@@ -172,6 +172,91 @@ async fn routes_match_openapi() {
     f.close().await;
 }
 
+/// A node that is catching up: everything as the embedded chain, but
+/// `eth_syncing` says a sync is in progress.
+struct Syncing(std::sync::Arc<dyn stele_registry::Chain>);
+
+impl stele_registry::Chain for Syncing {
+    fn chain_id(&self) -> Result<u64, stele_registry::ChainError> {
+        self.0.chain_id()
+    }
+    fn block_number(&self) -> Result<u64, stele_registry::ChainError> {
+        self.0.block_number()
+    }
+    fn block_timestamp(&self, n: u64) -> Result<u64, stele_registry::ChainError> {
+        self.0.block_timestamp(n)
+    }
+    fn call(
+        &self,
+        to: alloy_primitives::Address,
+        data: &[u8],
+        block: stele_registry::BlockRef,
+    ) -> Result<alloy_primitives::Bytes, stele_registry::ChainError> {
+        self.0.call(to, data, block)
+    }
+    fn logs(
+        &self,
+        filter: &stele_registry::LogFilter,
+    ) -> Result<Vec<stele_registry::Log>, stele_registry::ChainError> {
+        self.0.logs(filter)
+    }
+    fn code(
+        &self,
+        address: alloy_primitives::Address,
+    ) -> Result<alloy_primitives::Bytes, stele_registry::ChainError> {
+        self.0.code(address)
+    }
+    fn nonce(&self, address: alloy_primitives::Address) -> Result<u64, stele_registry::ChainError> {
+        self.0.nonce(address)
+    }
+    fn send_raw_transaction(
+        &self,
+        raw: &[u8],
+    ) -> Result<stele_registry::Receipt, stele_registry::ChainError> {
+        self.0.send_raw_transaction(raw)
+    }
+    fn gas_price(&self) -> Result<u128, stele_registry::ChainError> {
+        self.0.gas_price()
+    }
+    fn estimate_gas(
+        &self,
+        from: alloy_primitives::Address,
+        request: &stele_registry::TxRequest,
+    ) -> Result<u64, stele_registry::ChainError> {
+        self.0.estimate_gas(from, request)
+    }
+    fn syncing(&self) -> Result<bool, stele_registry::ChainError> {
+        Ok(true)
+    }
+}
+
+/// A verifier whose node is still syncing is not ready: it may not see the
+/// latest revocations.
+#[tokio::test(flavor = "multi_thread")]
+async fn not_ready_while_the_node_syncs() {
+    let world = World::embedded("syncing");
+    let state = AppState::build(
+        config(&world.dir.join("service"), ""),
+        StartOptions {
+            chain: Some((
+                std::sync::Arc::new(Syncing(world.chain.clone())),
+                world.deployment.clone(),
+            )),
+            clock: None,
+        },
+    )
+    .unwrap();
+    let f = Fixture {
+        world,
+        app: router(state.clone()),
+        state,
+    };
+    let (s, v) = f.json("GET", "/readyz", None, None).await;
+    assert_problem(s, &v, StatusCode::SERVICE_UNAVAILABLE, "not_ready");
+    assert!(v["detail"].as_str().unwrap().contains("syncing"), "{v}");
+    f.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn operations() {
     let f = setup("ops", "");

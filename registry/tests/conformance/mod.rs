@@ -160,6 +160,8 @@ pub fn chain_id_is_stable(b: &Backend) {
     let id = b.chain.chain_id().expect("chain id");
     assert_ne!(id, 0);
     assert_eq!(b.chain.chain_id().expect("chain id"), id);
+    // A single node (Anvil) and the embedded chain are never catching up.
+    assert!(!b.chain.syncing().expect("eth_syncing"));
     // Signed for this chain: accepted. Sent again (its nonce is used): rejected.
     let nonce = b.chain.nonce(b.account.address()).expect("nonce");
     let raw = b

@@ -20,24 +20,33 @@ pub(crate) async fn healthz() -> Response {
         .into_response()
 }
 
-/// `GET /readyz`: the chain answers and the contracts are there; 503 otherwise.
+/// `GET /readyz`: the chain answers, the contracts are there and the node
+/// is not catching up (`eth_syncing`); 503 otherwise.
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Problem> {
     let chain = state.chain();
     let registry = state.deployment().did_registry;
     let probe = tokio::task::spawn_blocking(move || {
         let block = chain.block_number()?;
         let code = chain.code(registry)?;
-        Ok::<_, stele_registry::ChainError>((block, !code.is_empty()))
+        let syncing = chain.syncing()?;
+        Ok::<_, stele_registry::ChainError>((block, !code.is_empty(), syncing))
     })
     .await
     .map_err(|_| Problem::internal())?;
     match probe {
-        Ok((block, true)) => Ok((
+        // A node still catching up may not show the latest revocations.
+        Ok((_, _, true)) => {
+            Err(
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+                    .detail("the chain node is still syncing: revocations may not be visible yet"),
+            )
+        }
+        Ok((block, true, false)) => Ok((
             [(header::CONTENT_TYPE, "application/json")],
             json!({"status": "ready", "block": block}).to_string(),
         )
             .into_response()),
-        Ok((_, false)) => {
+        Ok((_, false, false)) => {
             Err(
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
                     .detail("the chain has no DID registry at the configured address"),
