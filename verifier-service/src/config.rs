@@ -42,6 +42,10 @@ pub const ENV_CHAIN: &str = "STELE_VERIFIER_CHAIN";
 pub const ENV_DEPLOYMENT: &str = "STELE_VERIFIER_DEPLOYMENT";
 /// Overrides `verifier_id`.
 pub const ENV_VERIFIER_ID: &str = "STELE_VERIFIER_ID";
+/// Overrides `tls.cert_file`.
+pub const ENV_TLS_CERT: &str = "STELE_VERIFIER_TLS_CERT";
+/// Overrides `tls.key_file`.
+pub const ENV_TLS_KEY: &str = "STELE_VERIFIER_TLS_KEY";
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -381,6 +385,10 @@ pub struct Overrides {
     pub deployment: Option<PathBuf>,
     /// `--verifier-id`.
     pub verifier_id: Option<String>,
+    /// `--tls-cert` (with `--tls-key`, or over a `[tls]` section).
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Overrides {
@@ -392,6 +400,8 @@ impl Overrides {
             chain: env(ENV_CHAIN),
             deployment: env(ENV_DEPLOYMENT).map(PathBuf::from),
             verifier_id: env(ENV_VERIFIER_ID),
+            tls_cert: env(ENV_TLS_CERT).map(PathBuf::from),
+            tls_key: env(ENV_TLS_KEY).map(PathBuf::from),
         }
     }
 
@@ -404,6 +414,8 @@ impl Overrides {
             chain: other.chain.or(self.chain),
             deployment: other.deployment.or(self.deployment),
             verifier_id: other.verifier_id.or(self.verifier_id),
+            tls_cert: other.tls_cert.or(self.tls_cert),
+            tls_key: other.tls_key.or(self.tls_key),
         }
     }
 }
@@ -455,6 +467,26 @@ impl Config {
         }
         if let Some(v) = o.verifier_id {
             self.verifier_id = v;
+        }
+        match (o.tls_cert, o.tls_key, self.tls.take()) {
+            (None, None, tls) => self.tls = tls,
+            (Some(cert_file), Some(key_file), _) => {
+                self.tls = Some(TlsConfig {
+                    cert_file,
+                    key_file,
+                })
+            }
+            (cert, key, Some(tls)) => {
+                self.tls = Some(TlsConfig {
+                    cert_file: cert.unwrap_or(tls.cert_file),
+                    key_file: key.unwrap_or(tls.key_file),
+                })
+            }
+            (_, _, None) => {
+                return Err(ConfigError::Invalid(
+                    "HTTPS needs both a certificate and a key (--tls-cert and --tls-key)".into(),
+                ));
+            }
         }
         self.validate()
     }
@@ -690,6 +722,38 @@ types = ["NationalIdCredential"]
             })
             .is_err()
         );
+        // HTTPS from the environment and flags: both files, or one over [tls].
+        let tls = |cert: Option<&str>, key: Option<&str>| Overrides {
+            tls_cert: cert.map(PathBuf::from),
+            tls_key: key.map(PathBuf::from),
+            ..Overrides::default()
+        };
+        let env = |k: &str| match k {
+            ENV_TLS_CERT => Some("env-cert.pem".to_owned()),
+            ENV_TLS_KEY => Some("env-key.pem".to_owned()),
+            _ => None,
+        };
+        let mut c = Config::default();
+        c.apply(Overrides::from_env(env).then(tls(Some("flag-cert.pem"), None)))
+            .unwrap();
+        let t = c.tls.unwrap();
+        assert_eq!(
+            (t.cert_file.to_str(), t.key_file.to_str()),
+            (Some("flag-cert.pem"), Some("env-key.pem"))
+        );
+        let mut c =
+            Config::from_toml("[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"").unwrap();
+        c.apply(tls(None, Some("other-key.pem"))).unwrap();
+        let t = c.tls.unwrap();
+        assert_eq!(
+            (t.cert_file.to_str(), t.key_file.to_str()),
+            (Some("c.pem"), Some("other-key.pem"))
+        );
+        assert!(Config::default().apply(tls(Some("c.pem"), None)).is_err());
+        assert!(Config::default().apply(tls(None, Some("k.pem"))).is_err());
+        let mut c = Config::default();
+        c.apply(Overrides::default()).unwrap();
+        assert!(c.tls.is_none());
     }
 
     /// No `[fetch]` section: nothing is fetched; a section is checked.

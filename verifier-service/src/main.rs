@@ -37,6 +37,12 @@ struct Args {
     /// This verifier's identifier (the audience prefix of presentations).
     #[arg(long)]
     verifier_id: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key, or over [tls]).
+    #[arg(long, value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM")]
+    tls_key: Option<PathBuf>,
     /// Print a new API key and the SHA-256 line for the configuration, then exit.
     #[arg(long, value_name = "counter|issuer")]
     generate_api_key: Option<String>,
@@ -74,6 +80,8 @@ async fn main() -> ExitCode {
         chain: args.chain,
         deployment: args.deployment,
         verifier_id: args.verifier_id,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
     };
     let overrides = Overrides::from_env(|k| std::env::var(k).ok()).then(flags);
     if let Err(e) = config.apply(overrides) {
