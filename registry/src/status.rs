@@ -11,6 +11,7 @@
 //! that is "could not check", not "valid".
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{Address, B256, keccak256};
@@ -53,6 +54,22 @@ pub struct ChainStatus {
     contract: Address,
     max_age_secs: i64,
     cache: Mutex<HashMap<(Address, B256), Synced>>,
+    fresh: AtomicU64,
+    revalidated: AtomicU64,
+    fetched: AtomicU64,
+}
+
+/// How list lookups were answered since the start (for metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCacheStats {
+    /// From the cache, within the maximum age: the chain was not asked.
+    pub fresh: u64,
+    /// The chain said the cached list is still the latest (one `eth_call`).
+    pub revalidated: u64,
+    /// A new publication was read from the chain's logs.
+    pub fetched: u64,
+    /// Lists held.
+    pub lists: usize,
 }
 
 impl ChainStatus {
@@ -64,6 +81,19 @@ impl ChainStatus {
             contract,
             max_age_secs,
             cache: Mutex::new(HashMap::new()),
+            fresh: AtomicU64::new(0),
+            revalidated: AtomicU64::new(0),
+            fetched: AtomicU64::new(0),
+        }
+    }
+
+    /// How lookups were answered since the start, and the lists held.
+    pub fn stats(&self) -> StatusCacheStats {
+        StatusCacheStats {
+            fresh: self.fresh.load(Ordering::Relaxed),
+            revalidated: self.revalidated.load(Ordering::Relaxed),
+            fetched: self.fetched.load(Ordering::Relaxed),
+            lists: self.cache.lock().map_or(0, |c| c.len()),
         }
     }
 
@@ -78,12 +108,14 @@ impl ChainStatus {
         let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
         if let Some(c) = &cached {
             if now.unix() - c.fetched.unix() <= self.max_age_secs {
+                self.fresh.fetch_add(1, Ordering::Relaxed);
                 return Ok(c.list.clone());
             }
         }
         let block = self.published_block(identity, key.1)?;
         if let Some(c) = cached.filter(|c| c.block == block) {
             // Unchanged on the chain: refresh the age, keep the list.
+            self.revalidated.fetch_add(1, Ordering::Relaxed);
             self.store(
                 key,
                 Synced {
@@ -94,6 +126,7 @@ impl ChainStatus {
             return Ok(c.list);
         }
         let list = Arc::new(self.fetch(identity, key.1, block)?);
+        self.fetched.fetch_add(1, Ordering::Relaxed);
         self.store(
             key,
             Synced {

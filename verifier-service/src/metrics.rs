@@ -47,6 +47,8 @@ pub struct CacheSnapshot {
     pub did_entries: usize,
     /// Open challenges.
     pub open_challenges: usize,
+    /// Status-list lookups of the counters' chain readers, and lists held.
+    pub status: stele_registry::status::StatusCacheStats,
 }
 
 impl Metrics {
@@ -240,6 +242,18 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
             );
         }
+        let name = "stele_status_list_lookups_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Status-list lookups: fresh (cache, within the counter's maximum age), revalidated (unchanged on the chain), fetched (a new publication read).\n# TYPE {name} counter"
+        );
+        for (result, value) in [
+            ("fresh", caches.status.fresh),
+            ("revalidated", caches.status.revalidated),
+            ("fetched", caches.status.fetched),
+        ] {
+            let _ = writeln!(out, "{name}{{result=\"{result}\"}} {value}");
+        }
         let lookups = caches.did_hits + caches.did_misses;
         let ratio = if lookups == 0 {
             0.0
@@ -261,6 +275,11 @@ impl Metrics {
                 "stele_open_challenges",
                 "Challenges issued and not yet expired.",
                 caches.open_challenges as f64,
+            ),
+            (
+                "stele_status_lists_cached",
+                "Status lists held by the counters' chain readers.",
+                caches.status.lists as f64,
             ),
         ];
         for (name, help, value) in gauges {
@@ -291,8 +310,18 @@ mod tests {
         let text = m.render(CacheSnapshot {
             did_hits: 3,
             did_misses: 1,
+            status: stele_registry::status::StatusCacheStats {
+                fresh: 5,
+                revalidated: 2,
+                fetched: 1,
+                lists: 1,
+            },
             ..CacheSnapshot::default()
         });
+        assert!(text.contains("stele_status_list_lookups_total{result=\"fresh\"} 5"));
+        assert!(text.contains("stele_status_list_lookups_total{result=\"revalidated\"} 2"));
+        assert!(text.contains("stele_status_list_lookups_total{result=\"fetched\"} 1"));
+        assert!(text.contains("stele_status_lists_cached 1"));
         assert!(text.contains("stele_verifications_total{outcome=\"verified\",reason=\"\"} 1"));
         assert!(
             text.contains("stele_verifications_total{outcome=\"rejected\",reason=\"replay\"} 1")

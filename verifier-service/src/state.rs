@@ -185,6 +185,8 @@ pub(crate) struct Inner {
     pub issuer: Option<IssuerState>,
     pub issuer_key_hash: Option<String>,
     pub status_reader: ChainStatus,
+    /// The counters' status-list readers (one per distinct maximum age).
+    pub status_caches: Vec<Arc<ChainStatus>>,
     pub generated_counter_key: Option<String>,
     /// The threads verifications run on.
     verify_workers: Workers,
@@ -255,6 +257,8 @@ impl AppState {
 
         let (counter_configs, generated) = counters(&config)?;
         let mut statuses: HashMap<i64, Arc<dyn StatusChecker>> = HashMap::new();
+        // The chain readers behind them, for the cache figures in /metrics.
+        let mut status_caches: Vec<Arc<ChainStatus>> = Vec::new();
         let mut make_counter = |c: &CounterConfig, trust_by_default: bool| -> Arc<Counter> {
             let max_age = c
                 .policy
@@ -263,11 +267,13 @@ impl AppState {
             let status = statuses
                 .entry(max_age)
                 .or_insert_with(|| {
-                    let on_chain: Arc<dyn StatusChecker> = Arc::new(ChainStatus::new(
+                    let reader = Arc::new(ChainStatus::new(
                         chain.clone(),
                         deployment.status_lists,
                         max_age,
                     ));
+                    status_caches.push(reader.clone());
+                    let on_chain: Arc<dyn StatusChecker> = reader;
                     match &fetch {
                         // The chain first; lists it does not carry over HTTPS.
                         Some(fetch) => Arc::new(FallbackStatus::new(
@@ -380,6 +386,7 @@ impl AppState {
             issuer,
             issuer_key_hash,
             status_reader,
+            status_caches,
             generated_counter_key: generated,
             verify_workers: Workers::start(default_threads(), "stele-verify"),
         })))
@@ -647,11 +654,20 @@ impl AppState {
     /// Cache figures for `/metrics`.
     pub fn cache_snapshot(&self) -> CacheSnapshot {
         let s = self.0.resolver.stats();
+        let mut status = stele_registry::status::StatusCacheStats::default();
+        for reader in &self.0.status_caches {
+            let r = reader.stats();
+            status.fresh += r.fresh;
+            status.revalidated += r.revalidated;
+            status.fetched += r.fetched;
+            status.lists += r.lists;
+        }
         CacheSnapshot {
             did_hits: s.hits,
             did_misses: s.misses,
             did_entries: s.entries,
             open_challenges: self.open_challenges(),
+            status,
         }
     }
 

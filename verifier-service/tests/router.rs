@@ -283,6 +283,42 @@ async fn operations() {
     f.close().await;
 }
 
+/// The status-list cache figures in /metrics: each counter's reader (one
+/// per maximum age) reads a list from the chain once, then answers from
+/// its cache (fresh) or after asking whether it changed (revalidated).
+#[tokio::test(flavor = "multi_thread")]
+async fn status_cache_metrics() {
+    let mut f = setup("status-metrics", "");
+    let (permit, _) = f.world.issue_permit(now().plus(86_400));
+    for key in [CACHED_KEY, CACHED_KEY, COUNTER_KEY, COUNTER_KEY] {
+        let (_, v) = f.verify(key, &permit, None).await;
+        assert_eq!(v["verified"], true, "{v}");
+    }
+    let (_, _, b) = f.call("GET", "/metrics", &[], None).await;
+    let text = String::from_utf8(b.to_vec()).unwrap();
+    let value = |line: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(line))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{line} in {text}"))
+    };
+    // Two readers (max ages 300 s and 0 s); the permit names two lists (the
+    // agency's revocation and suspension lists): each reader read each once.
+    assert_eq!(
+        value("stele_status_list_lookups_total{result=\"fetched\"}"),
+        4
+    );
+    assert_eq!(value("stele_status_lists_cached"), 4);
+    // The second look-up of each: from the cache, or (max age 0, a new
+    // second) one eth_call that found the list unchanged.
+    assert_eq!(
+        value("stele_status_list_lookups_total{result=\"fresh\"}")
+            + value("stele_status_list_lookups_total{result=\"revalidated\"}"),
+        4
+    );
+    f.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn counter_flow_green_replay_and_quick_check() {
     let mut f = setup("flow", "");
