@@ -8,11 +8,10 @@
 //! once and skips the table. See `benches/README.md`.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 mod support;
-use support::{EdFloor, paired};
+use support::{DiPermit, FLOOR_300, FLOOR_SAME_HASH, paired};
 
 use criterion::Criterion;
 use serde_json::{Map, Value};
@@ -21,68 +20,36 @@ use stele_core::credential::issuer::CredentialFormat;
 use stele_core::di::UnverifiedSecuredDocument;
 use stele_core::di::eddsa_jcs;
 use stele_core::di::jcs::canonicalize_object;
-use stele_core::did::key::{DidKeyResolver, did_key_from_public};
 use stele_core::json::{self, JsonLimits};
-use stele_core::key::SecretKey;
 use stele_core::time::Timestamp;
-use stele_core::verify::{TrustList, Verifier, VerifyOptions};
 
 const ISSUED: i64 = 1_790_000_000;
 const NOW: i64 = ISSUED + 86_400;
 const UNTIL: i64 = ISSUED + 365 * 86_400;
 
 struct Fixture {
-    trust: TrustList,
-    verifier: Verifier,
-    /// The residence permit with an eddsa-jcs-2022 proof (JSON text).
-    credential: String,
+    permit: DiPermit,
     /// The credential as a parsed object (for the JCS-only bench).
     document: Map<String, Value>,
-    /// The floor: a 300-byte message, as in the engine bench.
-    floor: EdFloor,
-    /// The credential's own signed bytes (the 64-byte hash data) and signature.
-    floor_di: EdFloor,
 }
 
 impl Fixture {
     fn new() -> Self {
-        let (issuer, credential) =
-            support::did_key_permit(CredentialFormat::DataIntegrityJcs, ISSUED, UNTIL);
-        let issuer_did = did_key_from_public(&issuer.public_key());
+        let permit = DiPermit::new(
+            CredentialFormat::DataIntegrityJcs,
+            &eddsa_jcs::SUITE,
+            ISSUED,
+            UNTIL,
+        );
         let document =
-            json::parse_object(credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
-        let parsed = UnverifiedSecuredDocument::from_document(document.clone()).expect("di");
-        let proof = &parsed.proofs()[0];
-        let data = eddsa_jcs::SUITE
-            .hash_data(parsed.unverified_document(), proof.members())
-            .expect("hash data");
-        let SecretKey::Ed25519(sk) = &issuer else {
-            panic!("issuer is Ed25519")
-        };
-        let fixture = Fixture {
-            trust: TrustList::empty()
-                .with(issuer_did.as_str(), Some(&["ResidencePermitCredential"])),
-            verifier: Verifier::new(Arc::new(DidKeyResolver::default())),
-            credential,
-            document,
-            floor: EdFloor::new(sk, &support::floor_message()),
-            floor_di: EdFloor::of(
-                sk.verifying_key(),
-                &data.to_bytes(),
-                ed25519_dalek::Signature::from_slice(proof.proof_value()).expect("sig"),
-            ),
-        };
+            json::parse_object(permit.credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
+        let fixture = Fixture { permit, document };
         assert!(fixture.verify_di(), "the benchmarked credential verifies");
-        assert!(fixture.floor_di.verify());
         fixture
     }
 
     fn verify_di(&self) -> bool {
-        let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &self.trust);
-        self.verifier
-            .verify(black_box(&self.credential), &opts)
-            .expect("could check")
-            .verified
+        self.permit.verify(NOW)
     }
 
     fn canonicalize(&self) -> usize {
@@ -93,8 +60,11 @@ impl Fixture {
 
     /// Parse, allow-list, and read the proofs (incl. base58 decoding).
     fn read_document(&self) -> usize {
-        let doc = json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
-            .expect("json");
+        let doc = json::parse_object(
+            black_box(self.permit.credential.as_bytes()),
+            JsonLimits::DEFAULT,
+        )
+        .expect("json");
         stele_core::di::context::check_contexts(&doc).expect("contexts");
         UnverifiedSecuredDocument::from_document(doc)
             .expect("di")
@@ -105,9 +75,12 @@ impl Fixture {
     /// The Data Integrity verification alone (no pipeline): read, then verify
     /// every proof with the already-known key.
     fn verify_document(&self) -> bool {
-        let doc = json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
-            .expect("json");
-        let key = stele_core::key::PublicKey::Ed25519(self.floor.key());
+        let doc = json::parse_object(
+            black_box(self.permit.credential.as_bytes()),
+            JsonLimits::DEFAULT,
+        )
+        .expect("json");
+        let key = stele_core::key::PublicKey::Ed25519(self.permit.floor.key());
         let check = stele_core::di::ProofCheck {
             now: Timestamp::from_unix(NOW),
             clock_skew_secs: 60,
@@ -134,17 +107,22 @@ impl Fixture {
     }
 
     fn parse(&self) -> usize {
-        json::parse_object(black_box(self.credential.as_bytes()), JsonLimits::DEFAULT)
-            .expect("json")
-            .len()
+        json::parse_object(
+            black_box(self.permit.credential.as_bytes()),
+            JsonLimits::DEFAULT,
+        )
+        .expect("json")
+        .len()
     }
 }
 
 fn criterion_benches(c: &mut Criterion, f: &Fixture) {
     let mut g = c.benchmark_group("floor");
-    g.bench_function("ed25519_verify_strict", |b| b.iter(|| f.floor.verify()));
+    g.bench_function("ed25519_verify_strict", |b| {
+        b.iter(|| f.permit.floor.verify())
+    });
     g.bench_function("ed25519_verify_strict_di_hash_data", |b| {
-        b.iter(|| f.floor_di.verify())
+        b.iter(|| f.permit.floor_di.verify())
     });
     g.finish();
 
@@ -168,8 +146,8 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 fn summary(f: &Fixture) {
     let (round, rounds) =
         support::summary_rounds(Duration::from_millis(250), 6, Duration::from_millis(100));
-    let ed_floor = || f.floor.verify();
-    let di_floor = || f.floor_di.verify();
+    let ed_floor = || f.permit.floor.verify();
+    let di_floor = || f.permit.floor_di.verify();
     let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds, 16);
     let ed = m(&ed_floor, &ed_floor);
     let di = m(&|| f.verify_di(), &ed_floor);
@@ -177,8 +155,8 @@ fn summary(f: &Fixture) {
     let jcs = m(&|| f.canonicalize() > 0, &ed_floor);
     let parse = m(&|| f.parse() > 0, &ed_floor);
 
-    const ED: &str = "ed25519 verify_strict (300 B)";
-    const ED_SAME: &str = "ed25519 verify_strict, same 64 B hash data";
+    const ED: &str = FLOOR_300;
+    const ED_SAME: &str = FLOOR_SAME_HASH;
     let rows: [(&str, (f64, f64), &str); 5] = [
         ("floor/ed25519_verify_strict", ed, ED),
         ("verify/di_eddsa_jcs_2022", di, ED),
@@ -189,7 +167,7 @@ fn summary(f: &Fixture) {
     support::print_summary(&rows, round, rounds);
     println!(
         "Credential: {} B of JSON; signed bytes: 64 B (SHA-256 of the proof configuration ‖ SHA-256 of the document).",
-        f.credential.len()
+        f.permit.credential.len()
     );
     let target = |ratio: f64| if ratio >= 0.70 { "met" } else { "MISSED" };
     println!(

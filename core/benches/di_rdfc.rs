@@ -11,11 +11,10 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 mod support;
-use support::{EdFloor, paired};
+use support::{DiPermit, FLOOR_300, FLOOR_SAME_HASH, paired};
 
 use criterion::Criterion;
 use serde_json::{Map, Value};
@@ -27,14 +26,9 @@ use ssi::json_ld::ContextLoader;
 use ssi::verification_methods::AnyMethod;
 
 use stele_core::credential::issuer::CredentialFormat;
-use stele_core::di::UnverifiedSecuredDocument;
 use stele_core::di::eddsa_rdfc;
 use stele_core::di::jsonld::{BUNDLED_CONTEXTS, canonical_nquads};
-use stele_core::did::key::{DidKeyResolver, did_key_from_public};
 use stele_core::json::{self, JsonLimits};
-use stele_core::key::SecretKey;
-use stele_core::time::Timestamp;
-use stele_core::verify::{TrustList, Verifier, VerifyOptions};
 
 const ISSUED: i64 = 1_790_000_000;
 const NOW: i64 = ISSUED + 86_400;
@@ -43,18 +37,11 @@ const UNTIL: i64 = ISSUED + 365 * 86_400;
 type SsiResolver = VerificationMethodDIDResolver<AnyDidMethod, AnyMethod>;
 
 struct Fixture {
-    trust: TrustList,
-    verifier: Verifier,
-    /// The residence permit with an eddsa-rdfc-2022 proof (JSON text).
-    credential: String,
+    permit: DiPermit,
     /// The credential without its proof (for the canonicalisation bench).
     unsecured: Map<String, Value>,
     /// The proof (for the hash-data bench).
     proof: Map<String, Value>,
-    /// The floor: a 300-byte message, as in the engine bench.
-    floor: EdFloor,
-    /// The credential's own signed bytes (the 64-byte hash data) and signature.
-    floor_di: EdFloor,
     /// ssi's verification: its did:key resolver, a loader with the same
     /// bundled context documents Stele uses, and a runtime to drive it.
     ssi_resolver: SsiResolver,
@@ -64,44 +51,25 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let (issuer, credential) =
-            support::did_key_permit(CredentialFormat::DataIntegrityRdfc, ISSUED, UNTIL);
-        let issuer_did = did_key_from_public(&issuer.public_key());
+        let permit = DiPermit::new(
+            CredentialFormat::DataIntegrityRdfc,
+            &eddsa_rdfc::SUITE,
+            ISSUED,
+            UNTIL,
+        );
         let mut unsecured =
-            json::parse_object(credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
+            json::parse_object(permit.credential.as_bytes(), JsonLimits::DEFAULT).expect("json");
         let Some(Value::Object(proof)) = unsecured.remove("proof") else {
             panic!("one proof object")
-        };
-        let data = eddsa_rdfc::SUITE
-            .hash_data(&unsecured, &proof)
-            .expect("hash data");
-        let parsed = UnverifiedSecuredDocument::from_document({
-            let mut d = unsecured.clone();
-            d.insert("proof".into(), Value::Object(proof.clone()));
-            d
-        })
-        .expect("di");
-        let SecretKey::Ed25519(sk) = &issuer else {
-            panic!("issuer is Ed25519")
         };
         let map: HashMap<String, String> = BUNDLED_CONTEXTS
             .iter()
             .map(|(url, doc)| ((*url).to_owned(), (*doc).to_owned()))
             .collect();
         let fixture = Fixture {
-            trust: TrustList::empty()
-                .with(issuer_did.as_str(), Some(&["ResidencePermitCredential"])),
-            verifier: Verifier::new(Arc::new(DidKeyResolver::default())),
-            credential,
+            permit,
             unsecured,
             proof,
-            floor: EdFloor::new(sk, &support::floor_message()),
-            floor_di: EdFloor::of(
-                sk.verifying_key(),
-                &data.to_bytes(),
-                ed25519_dalek::Signature::from_slice(parsed.proofs()[0].proof_value())
-                    .expect("sig"),
-            ),
             ssi_resolver: VerificationMethodDIDResolver::new(AnyDidMethod::default()),
             ssi_loader: ContextLoader::empty()
                 .with_context_map_from(map)
@@ -112,17 +80,12 @@ impl Fixture {
         };
         assert!(fixture.verify_rdfc(), "Stele verifies the credential");
         assert!(fixture.verify_ssi(), "ssi verifies the credential");
-        assert!(fixture.floor_di.verify());
         fixture
     }
 
     /// Stele: `Verifier::verify` of the credential text (the whole pipeline).
     fn verify_rdfc(&self) -> bool {
-        let opts = VerifyOptions::new(Timestamp::from_unix(NOW), &self.trust);
-        self.verifier
-            .verify(black_box(&self.credential), &opts)
-            .expect("could check")
-            .verified
+        self.permit.verify(NOW)
     }
 
     /// ssi: the credential text read into its Data Integrity model, then its
@@ -130,7 +93,8 @@ impl Fixture {
     /// contexts from memory).
     fn verify_ssi(&self) -> bool {
         let vc: DataIntegrity<JsonCredential, AnySuite> =
-            serde_json::from_str(black_box(&self.credential)).expect("ssi reads the credential");
+            serde_json::from_str(black_box(&self.permit.credential))
+                .expect("ssi reads the credential");
         let params = VerificationParameters::from_resolver(&self.ssi_resolver)
             .with_json_ld_loader(&self.ssi_loader);
         self.runtime
@@ -159,9 +123,11 @@ impl Fixture {
 
 fn criterion_benches(c: &mut Criterion, f: &Fixture) {
     let mut g = c.benchmark_group("floor");
-    g.bench_function("ed25519_verify_strict", |b| b.iter(|| f.floor.verify()));
+    g.bench_function("ed25519_verify_strict", |b| {
+        b.iter(|| f.permit.floor.verify())
+    });
     g.bench_function("ed25519_verify_strict_di_hash_data", |b| {
-        b.iter(|| f.floor_di.verify())
+        b.iter(|| f.permit.floor_di.verify())
     });
     g.finish();
 
@@ -179,8 +145,8 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture) {
 fn summary(f: &Fixture) {
     let (round, rounds) =
         support::summary_rounds(Duration::from_millis(250), 6, Duration::from_millis(100));
-    let ed_floor = || f.floor.verify();
-    let di_floor = || f.floor_di.verify();
+    let ed_floor = || f.permit.floor.verify();
+    let di_floor = || f.permit.floor_di.verify();
     let m = |op: &dyn Fn() -> bool, floor: &dyn Fn() -> bool| paired(op, floor, round, rounds, 4);
     let ed = m(&ed_floor, &ed_floor);
     let stele = m(&|| f.verify_rdfc(), &ed_floor);
@@ -195,8 +161,8 @@ fn summary(f: &Fixture) {
         &ed_floor,
     );
 
-    const ED: &str = "ed25519 verify_strict (300 B)";
-    const ED_SAME: &str = "ed25519 verify_strict, same 64 B hash data";
+    const ED: &str = FLOOR_300;
+    const ED_SAME: &str = FLOOR_SAME_HASH;
     let rows: [(&str, (f64, f64), &str); 6] = [
         ("floor/ed25519_verify_strict", ed, ED),
         ("verify/di_eddsa_rdfc_2022 (Stele)", stele, ED),
@@ -208,7 +174,7 @@ fn summary(f: &Fixture) {
     support::print_summary(&rows, round, rounds);
     println!(
         "Credential: {} B of JSON, eddsa-rdfc-2022, did:key Ed25519 issuer.",
-        f.credential.len()
+        f.permit.credential.len()
     );
     // Each rate normalised by the floor of its own rounds, so that load
     // changes between the two measurements cancel.

@@ -211,3 +211,80 @@ pub fn did_key_permit(
         Err(e) => panic!("the benches' permit issues: {e}"),
     }
 }
+
+/// The floor rows' names in every summary table.
+pub const FLOOR_300: &str = "ed25519 verify_strict (300 B)";
+/// The floor over a Data Integrity credential's own 64-byte hash data.
+pub const FLOOR_SAME_HASH: &str = "ed25519 verify_strict, same 64 B hash data";
+
+/// A Data Integrity permit for the benches ([`did_key_permit`] in `format`,
+/// signed with `suite`), a verifier that trusts its issuer for the type, the
+/// 300-byte floor, and the floor over the credential's own signed bytes
+/// (the 64-byte hash data and the proof's signature).
+pub struct DiPermit {
+    /// The credential (JSON text).
+    pub credential: String,
+    /// Trusts the issuer for `ResidencePermitCredential`.
+    pub trust: stele_core::verify::TrustList,
+    /// Resolves did:key.
+    pub verifier: stele_core::verify::Verifier,
+    /// The 300-byte floor, with the issuer's key.
+    pub floor: EdFloor,
+    /// `verify_strict` of the credential's own hash data and signature.
+    pub floor_di: EdFloor,
+}
+
+impl DiPermit {
+    /// Issues the permit at `issued`, valid until `until`.
+    pub fn new(
+        format: stele_core::credential::issuer::CredentialFormat,
+        suite: &stele_core::di::eddsa_jcs::Suite,
+        issued: i64,
+        until: i64,
+    ) -> Self {
+        use stele_core::di::UnverifiedSecuredDocument;
+        use stele_core::json::{JsonLimits, parse_object};
+        let (issuer, credential) = did_key_permit(format, issued, until);
+        let issuer_did = stele_core::did::key::did_key_from_public(&issuer.public_key());
+        let stele_core::key::SecretKey::Ed25519(sk) = &issuer else {
+            panic!("the benches' issuer is Ed25519")
+        };
+        let parsed = parse_object(credential.as_bytes(), JsonLimits::DEFAULT)
+            .ok()
+            .and_then(|d| UnverifiedSecuredDocument::from_document(d).ok())
+            .unwrap_or_else(|| panic!("the benches' permit is a Data Integrity document"));
+        let proof = &parsed.proofs()[0];
+        let data = match suite.hash_data(parsed.unverified_document(), proof.members()) {
+            Ok(d) => d,
+            Err(e) => panic!("hash data: {e}"),
+        };
+        let signature = match ed25519_dalek::Signature::from_slice(proof.proof_value()) {
+            Ok(s) => s,
+            Err(e) => panic!("proofValue: {e}"),
+        };
+        let permit = DiPermit {
+            trust: stele_core::verify::TrustList::empty()
+                .with(issuer_did.as_str(), Some(&["ResidencePermitCredential"])),
+            verifier: stele_core::verify::Verifier::new(std::sync::Arc::new(
+                stele_core::did::key::DidKeyResolver::default(),
+            )),
+            credential,
+            floor: EdFloor::new(sk, &floor_message()),
+            floor_di: EdFloor::of(sk.verifying_key(), &data.to_bytes(), signature),
+        };
+        assert!(permit.floor_di.verify(), "the proof signs the hash data");
+        permit
+    }
+
+    /// Stele's `Verifier::verify` of the credential text at `now` (the whole
+    /// pipeline, a quick check); true when it verifies.
+    pub fn verify(&self, now: i64) -> bool {
+        let opts = stele_core::verify::VerifyOptions::new(
+            stele_core::time::Timestamp::from_unix(now),
+            &self.trust,
+        );
+        self.verifier
+            .verify(black_box(&self.credential), &opts)
+            .is_ok_and(|v| v.verified)
+    }
+}

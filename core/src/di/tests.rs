@@ -13,9 +13,10 @@ use crate::json::{JsonLimits, parse_object};
 use crate::key::{KeyType, PublicKey, SecretKey, SignatureError};
 use crate::time::Timestamp;
 
+/// The W3C vc-di-eddsa test vectors (both cryptosuites), under ../shared/vectors.
 const VECTORS: &str = "vc-di-eddsa/TestVectors";
 
-fn read(path: &str) -> String {
+pub(super) fn read(path: &str) -> String {
     let full = format!(
         "{}/../../shared/vectors/{VECTORS}/{path}",
         env!("CARGO_MANIFEST_DIR")
@@ -23,13 +24,13 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
-fn object(path: &str) -> Map<String, Value> {
+pub(super) fn object(path: &str) -> Map<String, Value> {
     parse_object(read(path).as_bytes(), JsonLimits::DEFAULT).unwrap()
 }
 
 /// A key pair from the vectors: multibase Multikey (ed25519-pub 0xed01,
 /// ed25519-priv 0x8026 + the 32-byte seed).
-fn key_pair(pair: &Value) -> (SecretKey, Did) {
+pub(super) fn key_pair(pair: &Value) -> (SecretKey, Did) {
     let secret = multibase_b58_decode(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
     assert_eq!(&secret[..2], &[0x80, 0x26]);
     let sk = SecretKey::from_bytes(KeyType::Ed25519, &secret[2..]).unwrap();
@@ -42,7 +43,7 @@ fn key_pair(pair: &Value) -> (SecretKey, Did) {
     (sk, did)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -11,41 +11,13 @@ use super::proof::{ProofCheck, ProofOptions, UnverifiedSecuredDocument, add_proo
 use super::{Cryptosuite, DiError};
 use crate::did::key::{did_key_method_id, public_key_from_did_key};
 use crate::did::{Did, Relationship};
-use crate::encoding::{multibase_b58, multibase_b58_decode};
-use crate::json::{JsonLimits, parse_object};
-use crate::key::{KeyType, PublicKey, SecretKey};
+use crate::encoding::multibase_b58;
+use crate::key::{PublicKey, SecretKey};
 use crate::time::Timestamp;
 
-const VECTORS: &str = "vc-di-eddsa/TestVectors";
 const NOW: i64 = 1_790_000_000;
 
-fn read(path: &str) -> String {
-    let full = format!(
-        "{}/../../shared/vectors/{VECTORS}/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
-
-fn object(path: &str) -> Map<String, Value> {
-    parse_object(read(path).as_bytes(), JsonLimits::DEFAULT).unwrap()
-}
-
-fn key_pair(pair: &Value) -> (SecretKey, Did) {
-    let secret = multibase_b58_decode(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
-    let sk = SecretKey::from_bytes(KeyType::Ed25519, &secret[2..]).unwrap();
-    let did = Did::parse(&format!(
-        "did:key:{}",
-        pair["publicKeyMultibase"].as_str().unwrap()
-    ))
-    .unwrap();
-    assert_eq!(public_key_from_did_key(&did).unwrap(), sk.public_key());
-    (sk, did)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use super::tests::{hex, key_pair, object, read};
 
 fn check() -> ProofCheck<'static> {
     ProofCheck {
