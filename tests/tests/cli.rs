@@ -2,7 +2,7 @@
 //! processes, exit statuses and JSON output checked.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 mod support;
 
@@ -29,22 +29,7 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
             .write_all(text.as_bytes())
             .expect("write stdin");
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("stele runs");
-    let run = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    };
-    assert!(
-        run.code != 101 && !run.stderr.contains("panicked"),
-        "stele panicked: {}",
-        run.stderr
-    );
-    run
+    Run::of(child.wait_with_output().expect("stele runs"))
 }
 
 /// A scratch directory with an agency key, a citizen key, the sample claims and a trust file.

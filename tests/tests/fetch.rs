@@ -27,13 +27,7 @@ fn run(args: &[&str]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("stele runs");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    run
+    Run::of(out)
 }
 
 fn claims() -> Map<String, Value> {

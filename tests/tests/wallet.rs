@@ -32,13 +32,7 @@ impl Home {
             .stdin(Stdio::null())
             .output()
             .expect("stele runs");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-        run
+        Run::of(out)
     }
 
     fn ok(&self, args: &[&str]) -> Run {

@@ -21,7 +21,7 @@ use stele_core::status::{
     StatusEntry, StatusList, StatusListCredentialParams, StatusPurpose, credential_status,
     issue_status_list_credential,
 };
-use stele_verifier::{AppState, StartOptions, router};
+use stele_verifier::router;
 use support::*;
 use tower::ServiceExt;
 
@@ -163,18 +163,9 @@ did = "{stranger}"
         stranger = stranger.did.as_str(),
     );
     let config = config(&data, &extra);
-    let state = tokio::task::spawn_blocking(move || {
-        AppState::build(
-            config,
-            StartOptions {
-                chain: Some((world.chain.clone(), world.deployment.clone())),
-                clock: None,
-            },
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let state = tokio::task::spawn_blocking(move || state_on(&world, config))
+        .await
+        .unwrap();
     let app = router(state.clone());
 
     // The DID Resolution binding resolves the did:web (its `%` escaped in the path).
@@ -238,18 +229,9 @@ async fn without_a_fetch_section_did_web_is_forbidden() {
     let data = world.dir.join("service");
     let extra = format!("[[trusted_issuers]]\ndid = \"{}\"\n", agency.did.as_str());
     let config = config(&data, &extra);
-    let state = tokio::task::spawn_blocking(move || {
-        AppState::build(
-            config,
-            StartOptions {
-                chain: Some((world.chain.clone(), world.deployment.clone())),
-                clock: None,
-            },
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let state = tokio::task::spawn_blocking(move || state_on(&world, config))
+        .await
+        .unwrap();
     let app = router(state.clone());
     let (s, v) = call(
         &app,

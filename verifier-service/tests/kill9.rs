@@ -12,8 +12,7 @@
 mod support;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -72,31 +71,9 @@ did = "{issuer}"
     let credentials: Arc<Vec<String>> =
         Arc::new((0..600).map(|_| did_key_permit(&issuer, None)).collect());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stele-verifier"))
-        .arg("--config")
-        .arg(&config_path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("stele-verifier listening on ") {
-                let _ = tx.send(url.trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let base = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(b) => b,
-        Err(_) => {
-            let _ = child.kill();
-            panic!("stele-verifier did not start");
-        }
-    };
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stele-verifier"));
+    command.arg("--config").arg(&config_path);
+    let (mut child, base) = start_binary(command);
 
     let acked: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));

@@ -29,14 +29,7 @@ struct Fixture {
 fn setup(name: &str, extra: &str) -> Fixture {
     let world = World::embedded(name);
     let data = world.dir.join("service");
-    let state = AppState::build(
-        config(&data, extra),
-        StartOptions {
-            chain: Some((world.chain.clone(), world.deployment.clone())),
-            clock: None,
-        },
-    )
-    .unwrap();
+    let state = state_on(&world, config(&data, extra));
     let app = router(state.clone());
     Fixture { world, state, app }
 }
@@ -1274,14 +1267,7 @@ async fn status_lists_are_served_for_the_agency() {
         agency_path.display(),
         stele_verifier::apikey::hash_hex(ISSUER_KEY)
     );
-    let state = AppState::build(
-        config(&data, &extra),
-        StartOptions {
-            chain: Some((world.chain.clone(), world.deployment.clone())),
-            clock: None,
-        },
-    )
-    .unwrap();
+    let state = state_on(&world, config(&data, &extra));
     let f = Fixture {
         app: router(state.clone()),
         state,

@@ -187,35 +187,17 @@ fn unusable_certificate_or_key_stops_the_start() {
 /// `STELE_VERIFIER_TLS_*`), HTTPS on the printed address; SIGTERM stops it.
 #[test]
 fn the_binary_serves_https_with_flags() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let dir = tempdir("tls-bin");
     let cert = self_signed(&dir, "server");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stele-verifier"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stele-verifier"));
+    command
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.join("data"))
         .arg("--tls-cert")
         .arg(&cert.cert)
-        .env("STELE_VERIFIER_TLS_KEY", &cert.key)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("stele-verifier listening on ") {
-                let _ = tx.send(url.trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let Ok(base) = rx.recv_timeout(Duration::from_secs(60)) else {
-        let _ = child.kill();
-        panic!("stele-verifier did not start");
-    };
+        .env("STELE_VERIFIER_TLS_KEY", &cert.key);
+    let (mut child, base) = start_binary(command);
     assert!(base.starts_with("https://127.0.0.1:"), "{base}");
     let r = trusting(&cert.cert_pem)
         .get(format!("{base}/healthz"))

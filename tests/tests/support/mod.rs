@@ -36,6 +36,22 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a finished `stele` printed and returned; a panic (exit code
+    /// 101, or "panicked" on stderr) fails the test whatever it expected.
+    pub fn of(out: std::process::Output) -> Run {
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(
+            run.code != 101 && !run.stderr.contains("panicked"),
+            "stele panicked: {}",
+            run.stderr
+        );
+        run
+    }
+
     /// Standard output as JSON.
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {

@@ -299,3 +299,47 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// Starts the built `stele-verifier` with `command`'s arguments and
+/// environment (stdout piped, stderr inherited) and waits up to a minute
+/// for the address it prints (`stele-verifier listening on URL/`); the
+/// child is killed if none comes. Returns the child and the base URL.
+pub fn start_binary(mut command: std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("stele-verifier listening on ") {
+                let _ = tx.send(url.trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(base) => (child, base),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("stele-verifier did not start");
+        }
+    }
+}
+
+/// The service's state on `world`'s chain (blocking: opens the data directory).
+pub fn state_on(world: &World, config: Config) -> stele_verifier::AppState {
+    stele_verifier::AppState::build(
+        config,
+        stele_verifier::StartOptions {
+            chain: Some((world.chain.clone(), world.deployment.clone())),
+            clock: None,
+        },
+    )
+    .unwrap()
+}
