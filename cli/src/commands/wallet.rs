@@ -88,7 +88,8 @@ pub struct ShowArgs {
     /// Display names in this language (en, de, fr).
     #[arg(long, default_value = "en")]
     locale: String,
-    /// The credential id (from `wallet list`).
+    /// The credential id (from `wallet list`; base64url, so it may start with `-`).
+    #[arg(allow_hyphen_values = true)]
     id: String,
 }
 
@@ -98,8 +99,8 @@ pub struct PresentArgs {
     /// The wallet directory.
     #[arg(long)]
     dir: PathBuf,
-    /// The credential id.
-    #[arg(long)]
+    /// The credential id (base64url, so it may start with `-`).
+    #[arg(long, allow_hyphen_values = true)]
     credential: String,
     /// The counter's challenge QR payload (SC…).
     #[arg(long)]
@@ -360,4 +361,42 @@ pub fn run(cmd: WalletCommand, mode: OutputMode) -> Result<u8, Failure> {
         }
     }
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        wallet: WalletCommand,
+    }
+
+    /// Credential ids are base64url: one in 64 starts with `-`, and must be
+    /// read as an id, not as a flag (a flaky e2e run found this).
+    #[test]
+    fn ids_may_start_with_a_hyphen() {
+        let show = Cli::try_parse_from(["t", "show", "--dir", "w", "-Hrv_IOSIcyuVZy1Nsy_Rw"]);
+        match show.map(|c| c.wallet) {
+            Ok(WalletCommand::Show(a)) => assert_eq!(a.id, "-Hrv_IOSIcyuVZy1Nsy_Rw"),
+            _ => panic!("show with a hyphen id does not parse"),
+        }
+        let present = Cli::try_parse_from([
+            "t",
+            "present",
+            "--dir",
+            "w",
+            "--credential",
+            "-Hrv_IOSIcyuVZy1Nsy_Rw",
+            "--challenge",
+            "SC1:x",
+        ]);
+        match present.map(|c| c.wallet) {
+            Ok(WalletCommand::Present(a)) => assert_eq!(a.credential, "-Hrv_IOSIcyuVZy1Nsy_Rw"),
+            _ => panic!("present with a hyphen id does not parse"),
+        }
+    }
 }
